@@ -1,0 +1,59 @@
+package sim
+
+// Counts records how many times each derivative of an objective was
+// evaluated. Benchmarks and solvers report these as their deterministic cost.
+type Counts struct {
+	Loss, Grad, HessVec int
+}
+
+// Counted wraps an Objective and counts its evaluations. It forwards
+// HessianAt, counting every Apply of the returned operator as one
+// Hessian-vector product. It deliberately does not implement ThirdOrder, so
+// that a type assertion on it never claims a derivative the wrapped
+// objective lacks.
+type Counted struct {
+	Obj Objective
+	N   Counts
+}
+
+// NewCounted returns a counting wrapper around obj.
+func NewCounted(obj Objective) *Counted { return &Counted{Obj: obj} }
+
+// Dim returns the wrapped objective's dimension.
+func (c *Counted) Dim() int { return c.Obj.Dim() }
+
+// Loss counts and forwards.
+func (c *Counted) Loss(theta []float64) float64 {
+	c.N.Loss++
+	return c.Obj.Loss(theta)
+}
+
+// Grad counts and forwards.
+func (c *Counted) Grad(theta, grad []float64) float64 {
+	c.N.Grad++
+	return c.Obj.Grad(theta, grad)
+}
+
+// HessVec counts and forwards.
+func (c *Counted) HessVec(theta, v, hv []float64) {
+	c.N.HessVec++
+	c.Obj.HessVec(theta, v, hv)
+}
+
+// HessianAt forwards to the wrapped objective (through the package-level
+// HessianAt) and counts each application as one Hessian-vector product.
+func (c *Counted) HessianAt(theta []float64) Operator {
+	return countedOperator{op: HessianAt(c.Obj, theta), n: &c.N.HessVec}
+}
+
+type countedOperator struct {
+	op Operator
+	n  *int
+}
+
+func (o countedOperator) Dim() int { return o.op.Dim() }
+
+func (o countedOperator) Apply(v, dst []float64) {
+	*o.n++
+	o.op.Apply(v, dst)
+}

@@ -1,0 +1,35 @@
+package kernel
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// Gonum runs the kernels on gonum's pure-Go BLAS (gonum.org/v1/gonum/blas/gonum).
+type Gonum struct{}
+
+// Name returns "gonum".
+func (Gonum) Name() string { return "gonum" }
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+// Gemm implements Backend.
+func (Gonum) Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	gonum.Implementation{}.Dgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Gemv implements Backend.
+func (Gonum) Gemv(tA bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	if m == 0 || n == 0 {
+		return
+	}
+	gonum.Implementation{}.Dgemv(trans(tA), m, n, alpha, a, lda, x, 1, beta, y, 1)
+}
