@@ -1,0 +1,78 @@
+package experiment
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/eoskit/eoskit/sim"
+)
+
+// buildEnv is what model and data builders may use.
+type buildEnv struct {
+	spec *Spec
+	data *dataSet // nil unless the model needs data
+}
+
+// Experiment is a spec made concrete: the objective and the initial point.
+type Experiment struct {
+	Spec *Spec
+	// Objective is the model's loss.
+	Objective sim.Objective
+	// Theta0 is the initial point.
+	Theta0 []float64
+	// Model is a one-line description of the model (and data).
+	Model string
+}
+
+// Build constructs the objective and the initial point of a validated spec.
+// Errors caused by the spec (a theta of the wrong length, a data file that
+// does not parse, data that does not fit the model) are *SpecError values
+// naming the field.
+func Build(spec *Spec) (*Experiment, error) {
+	env := &buildEnv{spec: spec}
+	desc := spec.Model.params.describe()
+	if spec.Data != nil {
+		ds, err := spec.Data.params.load("data")
+		if err != nil {
+			return nil, err
+		}
+		env.data = ds
+		desc += "; data: " + ds.describe
+	}
+	obj, err := spec.Model.params.build(env)
+	if err != nil {
+		return nil, err
+	}
+	theta0, err := initialPoint(spec, obj.Dim())
+	if err != nil {
+		return nil, err
+	}
+	return &Experiment{Spec: spec, Objective: obj, Theta0: theta0, Model: desc}, nil
+}
+
+// Stream identifiers that separate the random streams drawn from the master
+// seed, so that adding a random choice never changes another one.
+const (
+	streamInit uint64 = 1 + iota
+	streamData
+)
+
+func initialPoint(spec *Spec, p int) ([]float64, error) {
+	in := spec.Init
+	if in.Theta != nil {
+		if len(in.Theta) != p {
+			return nil, specErr("init.theta", "has %d entries, the model has %d parameters", len(in.Theta), p)
+		}
+		return append([]float64(nil), in.Theta...), nil
+	}
+	switch in.Scheme {
+	case "gaussian":
+		rng := rand.New(rand.NewPCG(*spec.Seed, streamInit))
+		th := make([]float64, p)
+		for i := range th {
+			th[i] = in.Scale * rng.NormFloat64()
+		}
+		return th, nil
+	}
+	return nil, fmt.Errorf("experiment: unhandled init scheme %q", in.Scheme)
+}

@@ -1,0 +1,221 @@
+package experiment
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+)
+
+// TraceCSV returns trace.csv: a header row, then one row per recorded step
+// with the columns
+//
+//	step, t, loss, grad_norm
+//
+// and, when the spectrum is measured, sharpness (λ₁ at θ_k),
+// sharpness_residual, hvps, lambda_2 … lambda_k (top_k > 1) and, when
+// measure.sharpness_center is on, sharpness_center (λ₁ at the period-2
+// average θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4). Cells of quantities not
+// measured at a step are empty. Numbers are written in the shortest form that reads
+// back to the same float64.
+func (r *Result) TraceCSV() []byte {
+	var b bytes.Buffer
+	m := r.Exp.Spec.Measure
+	spectrum := m.SharpnessEvery > 0
+	b.WriteString("step,t,loss,grad_norm")
+	if spectrum {
+		b.WriteString(",sharpness,sharpness_residual,hvps")
+		for j := 2; j <= m.TopK; j++ {
+			fmt.Fprintf(&b, ",lambda_%d", j)
+		}
+	}
+	center := spectrum && *m.SharpnessCenter
+	if center {
+		b.WriteString(",sharpness_center")
+	}
+	b.WriteByte('\n')
+	for _, row := range r.Trace {
+		b.WriteString(strconv.Itoa(row.Step))
+		for _, x := range []float64{row.T, row.Loss, row.GradNorm} {
+			b.WriteByte(',')
+			b.WriteString(ftoa(x))
+		}
+		if spectrum {
+			e := row.Eigen
+			if e.Values == nil {
+				b.WriteString(",,,")
+				b.WriteString(strings.Repeat(",", m.TopK-1))
+			} else {
+				fmt.Fprintf(&b, ",%s,%s,%d", ftoa(e.Values[0]), ftoa(e.Residual), e.HVPs)
+				for j := 1; j < m.TopK; j++ {
+					b.WriteByte(',')
+					if j < len(e.Values) {
+						b.WriteString(ftoa(e.Values[j]))
+					}
+				}
+			}
+		}
+		if center {
+			b.WriteByte(',')
+			if c := row.CenterSharpness(); !math.IsNaN(c) {
+				b.WriteString(ftoa(c))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// Summary is summary.json.
+type Summary struct {
+	Name   string `json:"name"`
+	Model  string `json:"model"`
+	Params int    `json:"params"`
+	Eta    float64 `json:"eta"`
+	// TwoOverEta is the stability threshold 2/η.
+	TwoOverEta     float64 `json:"two_over_eta"`
+	StepsRequested int     `json:"steps_requested"`
+	// Steps is the number of GD updates performed.
+	Steps     int  `json:"steps"`
+	Diverged  bool `json:"diverged"`
+	Cancelled bool `json:"cancelled"`
+	// Regime is converged, 2-cycle, diverged or unsettled.
+	Regime string `json:"regime"`
+	// SettleTol, Step1 and Step2 are the tolerance and the repetition
+	// residuals the regime was decided on (see gd.Analysis).
+	SettleTol float64  `json:"settle_tol"`
+	Step1     *float64 `json:"settle_step1"`
+	Step2     *float64 `json:"settle_step2"`
+
+	FinalLoss     float64   `json:"final_loss"`
+	FinalGradNorm float64   `json:"final_grad_norm"`
+	FinalTheta    []float64 `json:"final_theta"`
+	// FinalSharpness is λ_max(∇²E) at the final iterate (null when it could
+	// not be measured), with the relative residual bounding its error.
+	FinalSharpness         *float64 `json:"final_sharpness"`
+	FinalSharpnessResidual *float64 `json:"final_sharpness_residual"`
+	// MaxSharpness is the largest sharpness recorded in the trace.
+	MaxSharpness *float64 `json:"max_sharpness"`
+	// Cycle describes the final 2-cycle (only for that regime).
+	Cycle *CycleSummary `json:"cycle,omitempty"`
+
+	Evaluations Evaluations `json:"evaluations"`
+	Build       BuildInfo   `json:"build"`
+	// WallSeconds is the run's duration (informative only).
+	WallSeconds float64 `json:"wall_seconds"`
+}
+
+// CycleSummary describes a GD 2-cycle θ̄ ± a.
+type CycleSummary struct {
+	// Losses are the two losses the cycle alternates between, ascending.
+	Losses [2]float64 `json:"losses"`
+	// MeanLoss is the time-averaged loss ½(E(θ̄+a) + E(θ̄−a)).
+	MeanLoss float64 `json:"mean_loss"`
+	// CenterLoss is E(θ̄) and AmplitudeSq is |a|².
+	CenterLoss  float64 `json:"center_loss"`
+	AmplitudeSq float64 `json:"amplitude_sq"`
+	// CenterSharpness is λ_max(∇²E(θ̄)), which hovers at 2/η at the Edge of
+	// Stability.
+	CenterSharpness *float64  `json:"center_sharpness"`
+	Center          []float64 `json:"center"`
+}
+
+// Evaluations counts the objective's evaluations over the whole run.
+type Evaluations struct {
+	Loss    int `json:"loss"`
+	Grad    int `json:"grad"`
+	HessVec int `json:"hessvec"`
+}
+
+// BuildInfo records the build that produced a result.
+type BuildInfo struct {
+	Go      string `json:"go"`
+	GOOS    string `json:"goos"`
+	GOARCH  string `json:"goarch"`
+	GOAMD64 string `json:"goamd64,omitempty"`
+}
+
+// currentBuild returns the running binary's build description.
+func currentBuild() BuildInfo {
+	b := BuildInfo{Go: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
+	if runtime.GOARCH == "amd64" {
+		b.GOAMD64 = goamd64()
+	}
+	return b
+}
+
+// Summary assembles summary.json's content.
+func (r *Result) Summary() Summary {
+	s := r.Exp.Spec
+	a := r.Analysis
+	sum := Summary{
+		Name:           s.Name,
+		Model:          r.Exp.Model,
+		Params:         r.Exp.Objective.Dim(),
+		Eta:            s.GD.Eta,
+		TwoOverEta:     2 / s.GD.Eta,
+		StepsRequested: s.GD.Steps,
+		Steps:          r.GD.Steps,
+		Diverged:       r.GD.Diverged,
+		Cancelled:      r.GD.Cancelled,
+		Regime:         string(a.Regime),
+		SettleTol:      a.Tol,
+		Step1:          nullable(a.Step1),
+		Step2:          nullable(a.Step2),
+		FinalLoss:      r.GD.Final.Loss,
+		FinalGradNorm:  r.GD.Final.GradNorm,
+		FinalTheta:     r.GD.Final.Theta,
+		Evaluations:    Evaluations{Loss: r.Counts.Loss, Grad: r.Counts.Grad, HessVec: r.Counts.HessVec},
+		Build:          currentBuild(),
+		WallSeconds:    r.Wall.Seconds(),
+	}
+	if r.FinalEigen != nil {
+		sum.FinalSharpness = nullable(r.FinalEigen.Values[0])
+		sum.FinalSharpnessResidual = nullable(r.FinalEigen.Residual)
+	}
+	maxS := math.NaN()
+	for _, row := range r.Trace {
+		if v := row.Sharpness(); !math.IsNaN(v) && !(v <= maxS) {
+			maxS = v
+		}
+	}
+	sum.MaxSharpness = nullable(maxS)
+	if a.Regime == "2-cycle" {
+		c := &CycleSummary{Losses: a.Losses, MeanLoss: a.MeanLoss, CenterLoss: a.CenterLoss, AmplitudeSq: a.AmplitudeSq, Center: a.Center}
+		if r.CenterEigen != nil {
+			c.CenterSharpness = nullable(r.CenterEigen.Values[0])
+		}
+		sum.Cycle = c
+	}
+	return sum
+}
+
+// SummaryJSON returns summary.json.
+func (r *Result) SummaryJSON() []byte {
+	b, err := json.MarshalIndent(r.Summary(), "", "  ")
+	if err != nil {
+		panic("experiment: marshalling the summary: " + err.Error())
+	}
+	return append(b, '\n')
+}
+
+// goamd64 reports the GOAMD64 level the binary was built for, from the
+// build settings recorded in the binary ("" when unknown).
+func goamd64() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, kv := range bi.Settings {
+		if kv.Key == "GOAMD64" {
+			return kv.Value
+		}
+	}
+	return ""
+}

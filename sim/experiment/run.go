@@ -1,0 +1,129 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/gd"
+)
+
+// RunOptions control a run.
+type RunOptions struct {
+	// Progress, when non-nil, is called with the number of completed steps
+	// every ProgressEvery steps and at the end.
+	Progress func(done int)
+	// ProgressEvery is the period of Progress calls (≤ 0: about 200 calls
+	// per run).
+	ProgressEvery int
+}
+
+// Result is a finished (or diverged, or interrupted) run.
+type Result struct {
+	Exp *Experiment
+	// Trace is the recorded trace, one row per recorded step.
+	Trace []gd.Row
+	// GD is how the run ended; Analysis the period-2 analysis of its end.
+	GD       gd.Result
+	Analysis gd.Analysis
+	// FinalEigen is the spectrum at the final iterate; CenterEigen at the
+	// centre θ̄ of the last two iterates when the run ended on a 2-cycle.
+	FinalEigen, CenterEigen *gd.Eigen
+	// Counts are the objective evaluations of the whole run (GD, spectrum,
+	// analysis).
+	Counts sim.Counts
+	// Wall is the run's wall-clock duration (reported, never tested).
+	Wall time.Duration
+}
+
+// spectrumFor picks the spectrum estimator for an objective.
+func spectrumFor(obj sim.Objective) (gd.Spectrum, error) {
+	if obj.Dim() > gd.DenseMaxDim {
+		return nil, fmt.Errorf("experiment: the model has %d parameters; sharpness is measured exactly only up to %d (the matrix-free estimator is not available yet)", obj.Dim(), gd.DenseMaxDim)
+	}
+	return &gd.Dense{}, nil
+}
+
+// Run performs the experiment's GD run with its measurements. It returns
+// a Result also when the run diverged or the context was cancelled (see
+// Result.GD); errors are failures of the machinery.
+func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
+	start := time.Now()
+	s := e.Spec
+	obj := sim.NewCounted(e.Objective)
+	var spec gd.Spectrum
+	measure := s.Measure.SharpnessEvery
+	if sp, err := spectrumFor(e.Objective); err == nil {
+		spec = sp
+	} else if measure > 0 {
+		return nil, err
+	}
+	rec := &gd.Recorder{
+		Obj:           obj,
+		Every:         s.Measure.TraceEvery,
+		SpectrumEvery: measure,
+		TopK:          s.Measure.TopK,
+		Spectrum:      spec,
+		Center:        *s.Measure.SharpnessCenter,
+	}
+	obs := []gd.Observer{rec}
+	if opt.Progress != nil {
+		every := opt.ProgressEvery
+		if every <= 0 {
+			every = max(1, s.GD.Steps/200)
+		}
+		obs = append(obs, gd.ObserverFunc(func(st *gd.State) error {
+			if st.Step%every == 0 {
+				opt.Progress(st.Step)
+			}
+			return nil
+		}))
+	}
+	res, err := gd.Run(ctx, obj, e.Theta0, gd.Settings{Eta: s.GD.Eta, Steps: s.GD.Steps}, obs...)
+	if err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+	}
+	if err := rec.Finish(res); err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+	}
+	if opt.Progress != nil {
+		opt.Progress(res.Steps)
+	}
+	r := &Result{Exp: e, Trace: rec.Rows, GD: res}
+	r.Analysis, err = gd.Analyze(obj, res, 0)
+	if err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+	}
+	if spec != nil {
+		if last := rec.Rows[len(rec.Rows)-1]; last.Eigen.Values != nil {
+			fe := last.Eigen
+			r.FinalEigen = &fe
+		} else {
+			fe, err := spec.Top(obj, res.Final.Theta, 1)
+			if err != nil {
+				return nil, fmt.Errorf("experiment %s: sharpness at the final iterate: %w", s.Name, err)
+			}
+			r.FinalEigen = &fe
+		}
+		if r.Analysis.Regime == gd.TwoCycle {
+			ce, err := spec.Top(obj, r.Analysis.Center, 1)
+			if err != nil {
+				return nil, fmt.Errorf("experiment %s: sharpness at the cycle's centre: %w", s.Name, err)
+			}
+			r.CenterEigen = &ce
+		}
+	}
+	r.Counts = obj.N
+	r.Wall = time.Since(start)
+	return r, nil
+}
+
+// nullable turns NaN into a JSON null.
+func nullable(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}

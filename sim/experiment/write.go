@@ -1,0 +1,112 @@
+package experiment
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Files lists the files a run writes, in the order Write writes them.
+func (r *Result) Files() ([]string, map[string][]byte, error) {
+	files := map[string][]byte{
+		"spec.json":    r.Exp.Spec.JSON(),
+		"trace.csv":    r.TraceCSV(),
+		"summary.json": r.SummaryJSON(),
+	}
+	names := []string{"spec.json", "trace.csv", "summary.json"}
+	figs, err := r.Plots()
+	if err != nil {
+		return nil, nil, err
+	}
+	stems := make([]string, 0, len(figs))
+	for stem := range figs {
+		stems = append(stems, stem)
+	}
+	sort.Strings(stems)
+	for _, stem := range stems {
+		png, svg, err := figs[stem].render()
+		if err != nil {
+			return nil, nil, err
+		}
+		files[stem+".png"], files[stem+".svg"] = png, svg
+		names = append(names, stem+".png", stem+".svg")
+	}
+	return names, files, nil
+}
+
+// Write writes the run's files into dir atomically (see outDir): the folder
+// appears complete or not at all, and replaces a previous result only when
+// every file is written. A cancelled run is written to dir + ".interrupted"
+// instead, so that it never replaces a finished result. Write returns the
+// folder written.
+func (r *Result) Write(dir string) (string, error) {
+	names, files, err := r.Files()
+	if err != nil {
+		return "", err
+	}
+	out, err := newOutDir(dir)
+	if err != nil {
+		return "", err
+	}
+	defer out.Abort()
+	for _, n := range names {
+		if err := out.WriteFile(n, files[n]); err != nil {
+			return "", err
+		}
+	}
+	dest := out.final
+	if r.GD.Cancelled {
+		dest += ".interrupted"
+	}
+	if err := out.Commit(dest); err != nil {
+		return "", err
+	}
+	return dest, nil
+}
+
+// Report writes a short human summary of the run: the regime it ended in,
+// the cycle's losses, and the sharpness against 2/η.
+func (r *Result) Report(w io.Writer) {
+	s := r.Exp.Spec
+	sum := r.Summary()
+	fmt.Fprintf(w, "%s: %s\n", s.Name, r.Exp.Model)
+	fmt.Fprintf(w, "  GD: η = %g, %d of %d steps, %d parameters (%.2fs)\n", s.GD.Eta, sum.Steps, sum.StepsRequested, sum.Params, sum.WallSeconds)
+	switch {
+	case sum.Cancelled:
+		fmt.Fprintf(w, "  interrupted after %d steps\n", sum.Steps)
+	case sum.Diverged:
+		fmt.Fprintf(w, "  regime: diverged (the loss or gradient overflowed after step %d; last finite loss %.6g)\n", sum.Steps, sum.FinalLoss)
+	case sum.Cycle != nil:
+		fmt.Fprintf(w, "  regime: stable 2-cycle (iterates repeat every 2 steps to %.1e; consecutive iterates differ by %.2e)\n", deref(sum.Step2), deref(sum.Step1))
+		fmt.Fprintf(w, "  cycle losses: %.6f, %.6f (mean %.6f); centre loss %.6f, |a|² = %.6f\n",
+			sum.Cycle.Losses[0], sum.Cycle.Losses[1], sum.Cycle.MeanLoss, sum.Cycle.CenterLoss, sum.Cycle.AmplitudeSq)
+	case sum.Regime == "converged":
+		fmt.Fprintf(w, "  regime: converged (last step moved θ by %.1e relative); final loss %.6g\n", deref(sum.Step1), sum.FinalLoss)
+	default:
+		fmt.Fprintf(w, "  regime: unsettled (no fixed point or 2-cycle to %.0e: steps differ by %.2e, period-2 residual %.2e); final loss %.6g\n",
+			sum.SettleTol, deref(sum.Step1), deref(sum.Step2), sum.FinalLoss)
+	}
+	two := 2 / s.GD.Eta
+	var parts []string
+	if sum.FinalSharpness != nil {
+		parts = append(parts, fmt.Sprintf("at the final iterate %.6g (%.4f × 2/η)", *sum.FinalSharpness, *sum.FinalSharpness/two))
+	}
+	if sum.Cycle != nil && sum.Cycle.CenterSharpness != nil {
+		parts = append(parts, fmt.Sprintf("at the cycle's centre %.6g (%.4f × 2/η)", *sum.Cycle.CenterSharpness, *sum.Cycle.CenterSharpness/two))
+	}
+	if sum.MaxSharpness != nil {
+		parts = append(parts, fmt.Sprintf("max along the run %.6g", *sum.MaxSharpness))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "  sharpness: %s; 2/η = %.6g\n", strings.Join(parts, ", "), two)
+	}
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}

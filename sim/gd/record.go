@@ -1,0 +1,194 @@
+package gd
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/eoskit/eoskit/sim"
+)
+
+// Eigen is a measurement of the top of the Hessian spectrum at one point.
+type Eigen struct {
+	// Values are the k largest algebraic eigenvalues, in decreasing order;
+	// Values[0] is the sharpness.
+	Values []float64
+	// Residual bounds the error of the values: the largest relative residual
+	// ‖Hv − λv‖ / max(|λ|, ‖H‖) over the returned pairs (for the dense path,
+	// the round-off level of the symmetric eigensolver).
+	Residual float64
+	// HVPs is the number of Hessian-vector products the measurement used.
+	HVPs int
+}
+
+// Spectrum measures the top of the Hessian spectrum of an objective.
+type Spectrum interface {
+	// Top returns the k ≥ 1 largest algebraic eigenvalues of ∇²E(θ).
+	Top(obj sim.Objective, theta []float64, k int) (Eigen, error)
+}
+
+// Row is one recorded state of a run.
+type Row struct {
+	Step     int
+	T        float64
+	Loss     float64
+	GradNorm float64
+	// Eigen is the spectrum measurement at θ_k; Values is nil when the
+	// spectrum was not measured at this step.
+	Eigen Eigen
+	// Center is the spectrum measurement at the period-2 average
+	// θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4 (when Recorder.Center is set; Values
+	// is nil at the first and last step, where θ̄_k is not defined).
+	Center Eigen
+}
+
+// Recorder is an Observer that keeps a trace of a run: a Row every Every
+// steps (and at the last step, see Finish), with the top TopK Hessian
+// eigenvalues measured by Spectrum every SpectrumEvery steps.
+type Recorder struct {
+	// Obj is the objective being run (needed for spectrum measurements).
+	Obj sim.Objective
+	// Every is the recording period in steps (≤ 0 means 1).
+	Every int
+	// SpectrumEvery is the measurement period in steps; 0 disables
+	// measurements. Measurements happen at multiples of SpectrumEvery that
+	// are also recorded rows.
+	SpectrumEvery int
+	// TopK is how many eigenvalues to measure (≤ 0 means 1).
+	TopK int
+	// Spectrum is the estimator; required when SpectrumEvery > 0.
+	Spectrum Spectrum
+	// Center also measures the spectrum at the period-2 average
+	// θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4 at every measured step k. The
+	// filter removes a period-2 oscillation (−1)^k a exactly and passes
+	// affine trends (design notes §3), so at the Edge of Stability this is
+	// the sharpness that hovers at 2/η, while the sharpness at the iterates
+	// themselves differs between the two phases of the oscillation.
+	Center bool
+
+	// Rows is the trace, in step order.
+	Rows []Row
+
+	before, at, mid []float64 // θ_{k−1}, θ_k for the pending centre measurement
+	pending         int       // index in Rows of the row awaiting its centre measurement, or -1
+	started         bool
+}
+
+// Observe records s when it is due.
+func (r *Recorder) Observe(s *State) error {
+	if !r.started {
+		r.started, r.pending = true, -1
+	}
+	if err := r.observeCenter(s); err != nil {
+		return err
+	}
+	every := r.Every
+	if every <= 0 {
+		every = 1
+	}
+	if s.Step%every != 0 {
+		return nil
+	}
+	row := Row{Step: s.Step, T: s.T, Loss: s.Loss, GradNorm: s.GradNorm}
+	if r.due(s.Step) {
+		e, err := r.measure(s.Theta)
+		if err != nil {
+			return err
+		}
+		row.Eigen = e
+		if r.Center && s.Step > 0 {
+			r.at = append(r.at[:0], s.Theta...)
+			r.pending = len(r.Rows)
+		}
+	}
+	r.Rows = append(r.Rows, row)
+	return nil
+}
+
+// due reports whether the spectrum is measured at step k.
+func (r *Recorder) due(k int) bool {
+	return r.SpectrumEvery > 0 && k%r.SpectrumEvery == 0
+}
+
+// observeCenter keeps θ_{k−1} for the next measured step and completes the
+// pending centre measurement of step k−1 once θ_k is known.
+func (r *Recorder) observeCenter(s *State) error {
+	if !r.Center || r.SpectrumEvery <= 0 {
+		return nil
+	}
+	if r.pending >= 0 {
+		if r.mid == nil {
+			r.mid = make([]float64, len(s.Theta))
+		}
+		for i := range r.mid {
+			r.mid[i] = 0.25*(r.before[i]+s.Theta[i]) + 0.5*r.at[i]
+		}
+		e, err := r.measure(r.mid)
+		if err != nil {
+			return err
+		}
+		r.Rows[r.pending].Center = e
+		r.pending = -1
+	}
+	every := r.Every
+	if every <= 0 {
+		every = 1
+	}
+	if k := s.Step + 1; r.due(k) && k%every == 0 {
+		r.before = append(r.before[:0], s.Theta...)
+	}
+	return nil
+}
+
+// Finish appends the final state of res when the recording period skipped
+// it, and measures its spectrum when measurements are enabled and the row
+// has none, so that the trace always ends with the final state and its
+// sharpness.
+func (r *Recorder) Finish(res Result) error {
+	if len(res.Last) == 0 {
+		return nil
+	}
+	f := res.Final
+	if n := len(r.Rows); n == 0 || r.Rows[n-1].Step != f.Step {
+		r.Rows = append(r.Rows, Row{Step: f.Step, T: f.T, Loss: f.Loss, GradNorm: f.GradNorm})
+	}
+	last := &r.Rows[len(r.Rows)-1]
+	if r.SpectrumEvery > 0 && last.Eigen.Values == nil {
+		e, err := r.measure(f.Theta)
+		if err != nil {
+			return err
+		}
+		last.Eigen = e
+	}
+	return nil
+}
+
+func (r *Recorder) measure(theta []float64) (Eigen, error) {
+	if r.Spectrum == nil {
+		return Eigen{}, fmt.Errorf("gd: Recorder: SpectrumEvery = %d but no Spectrum set", r.SpectrumEvery)
+	}
+	k := r.TopK
+	if k <= 0 {
+		k = 1
+	}
+	e, err := r.Spectrum.Top(r.Obj, theta, k)
+	if err != nil {
+		return Eigen{}, fmt.Errorf("gd: spectrum: %w", err)
+	}
+	return e, nil
+}
+
+// Sharpness returns the sharpness of the row, or NaN when it was not
+// measured.
+func (row Row) Sharpness() float64 { return row.Eigen.Top() }
+
+// CenterSharpness returns the sharpness at the period-2 average θ̄_k, or NaN
+// when it was not measured.
+func (row Row) CenterSharpness() float64 { return row.Center.Top() }
+
+// Top returns the largest eigenvalue, or NaN when e holds no measurement.
+func (e Eigen) Top() float64 {
+	if len(e.Values) == 0 {
+		return math.NaN()
+	}
+	return e.Values[0]
+}
