@@ -100,7 +100,7 @@ func (q *quadraticSpec) describe() string {
 // quarticSpec: E = ¼(x²−1)².
 type quarticSpec struct{ noData }
 
-func (*quarticSpec) validate(string) error                 { return nil }
+func (*quarticSpec) validate(string) error                  { return nil }
 func (*quarticSpec) build(*buildEnv) (sim.Objective, error) { return model.NewQuartic(), nil }
 func (*quarticSpec) describe() string                       { return "quartic ¼(x²−1)²" }
 

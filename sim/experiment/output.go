@@ -74,9 +74,9 @@ func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
 // Summary is summary.json.
 type Summary struct {
-	Name   string `json:"name"`
-	Model  string `json:"model"`
-	Params int    `json:"params"`
+	Name   string  `json:"name"`
+	Model  string  `json:"model"`
+	Params int     `json:"params"`
 	Eta    float64 `json:"eta"`
 	// TwoOverEta is the stability threshold 2/η.
 	TwoOverEta     float64 `json:"two_over_eta"`
