@@ -2,9 +2,11 @@ package experiment
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/data"
 )
 
 // buildEnv is what model and data builders may use.
@@ -32,7 +34,7 @@ func Build(spec *Spec) (*Experiment, error) {
 	env := &buildEnv{spec: spec}
 	desc := spec.Model.params.describe()
 	if spec.Data != nil {
-		ds, err := spec.Data.params.load("data")
+		ds, err := spec.Data.params.load(env)
 		if err != nil {
 			return nil, err
 		}
@@ -43,7 +45,7 @@ func Build(spec *Spec) (*Experiment, error) {
 	if err != nil {
 		return nil, err
 	}
-	theta0, err := initialPoint(spec, obj.Dim())
+	theta0, err := initialPoint(env, obj.Dim())
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +59,8 @@ const (
 	streamData
 )
 
-func initialPoint(spec *Spec, p int) ([]float64, error) {
+func initialPoint(env *buildEnv, p int) ([]float64, error) {
+	spec := env.spec
 	in := spec.Init
 	if in.Theta != nil {
 		if len(in.Theta) != p {
@@ -65,14 +68,34 @@ func initialPoint(spec *Spec, p int) ([]float64, error) {
 		}
 		return append([]float64(nil), in.Theta...), nil
 	}
-	switch in.Scheme {
-	case "gaussian":
-		rng := rand.New(rand.NewPCG(*spec.Seed, streamInit))
-		th := make([]float64, p)
+	rng := rand.New(rand.NewPCG(*spec.Seed, streamInit))
+	th := make([]float64, p)
+	if in.Scheme == "gaussian" {
 		for i := range th {
 			th[i] = in.Scale * rng.NormFloat64()
 		}
 		return th, nil
+	}
+	net, ok := spec.Model.params.(*twolayerSpec)
+	if !ok {
+		return nil, specErr("init.scheme", "%q applies to two-layer networks, not to model kind %q", in.Scheme, spec.Model.Kind)
+	}
+	m, d := net.Width, env.data.set.D
+	switch in.Scheme {
+	case "network":
+		sd := 1 / math.Sqrt(float64(d))
+		for i := range th[:m*d] {
+			th[i] = sd * rng.NormFloat64()
+		}
+		for i := m * d; i < p; i++ {
+			th[i] = in.Scale * rng.NormFloat64()
+		}
+		return th, nil
+	case "anchor":
+		if net.Outputs != 1 {
+			return nil, specErr("init.scheme", "\"anchor\" needs one output, the model has %d", net.Outputs)
+		}
+		return data.AnchorInit(m, d), nil
 	}
 	return nil, fmt.Errorf("experiment: unhandled init scheme %q", in.Scheme)
 }

@@ -3,8 +3,10 @@ package experiment
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/kernel"
 	"github.com/eoskit/eoskit/sim/model"
 )
 
@@ -13,7 +15,12 @@ func modelKinds() map[string]func() modelParams {
 	return map[string]func() modelParams{
 		"quadratic": func() modelParams { return &quadraticSpec{} },
 		"quartic":   func() modelParams { return &quarticSpec{} },
-		"matfact":   func() modelParams { return &matfactSpec{} },
+		"matfact":     func() modelParams { return &matfactSpec{} },
+		"uv":          func() modelParams { return &uvSpec{} },
+		"deep-scalar": func() modelParams { return &deepScalarSpec{} },
+		"minimalist":  func() modelParams { return &minimalistSpec{} },
+		"valley":      func() modelParams { return &valleySpec{} },
+		"twolayer":    func() modelParams { return &twolayerSpec{} },
 	}
 }
 
@@ -145,4 +152,168 @@ func (m *matfactSpec) build(*buildEnv) (sim.Objective, error) {
 
 func (m *matfactSpec) describe() string {
 	return fmt.Sprintf("deep matrix factorisation ½‖W_%d⋯W_1 − M‖²_F, d=%d", m.Depth, m.Dim)
+}
+
+// uvSpec: u, v ∈ R^m, E = ½(vᵀu/√m − y)².
+type uvSpec struct {
+	noData
+	Width  int     `json:"width" spec:"required"`
+	Target float64 `json:"target" spec:"required"`
+}
+
+func (u *uvSpec) validate(path string) error {
+	if u.Width < 1 {
+		return specErr(join(path, "width"), "must be ≥ 1 (got %d)", u.Width)
+	}
+	return nil
+}
+
+func (u *uvSpec) build(*buildEnv) (sim.Objective, error) {
+	m, err := model.NewUV(u.Width, u.Target)
+	if err != nil {
+		return nil, modelError(err)
+	}
+	return m, nil
+}
+
+func (u *uvSpec) describe() string {
+	return fmt.Sprintf("uv model ½(vᵀu/√m − y)², m=%d, y=%g", u.Width, u.Target)
+}
+
+// deepScalarSpec: E = ½(∏ w_i − y)².
+type deepScalarSpec struct {
+	noData
+	Depth  int     `json:"depth" spec:"required"`
+	Target float64 `json:"target" spec:"required"`
+}
+
+func (d *deepScalarSpec) validate(path string) error {
+	if d.Depth < 1 {
+		return specErr(join(path, "depth"), "must be ≥ 1 (got %d)", d.Depth)
+	}
+	return nil
+}
+
+func (d *deepScalarSpec) build(*buildEnv) (sim.Objective, error) {
+	m, err := model.NewDeepScalar(d.Depth, d.Target)
+	if err != nil {
+		return nil, modelError(err)
+	}
+	return m, nil
+}
+
+func (d *deepScalarSpec) describe() string {
+	return fmt.Sprintf("deep scalar network ½(w_1⋯w_%d − y)², y=%g", d.Depth, d.Target)
+}
+
+// minimalistSpec: E = ¼(x²y² − 1)².
+type minimalistSpec struct{ noData }
+
+func (*minimalistSpec) validate(string) error { return nil }
+func (*minimalistSpec) build(*buildEnv) (sim.Objective, error) {
+	return model.NewMinimalist(), nil
+}
+func (*minimalistSpec) describe() string { return "minimalist example ¼(x²y² − 1)²" }
+
+// valleySpec: E = ½(y + ζx)x² − ε(x + y).
+type valleySpec struct {
+	noData
+	// Zeta and Epsilon default to the design notes' ζ = 1, ε = 0.01.
+	Zeta    *float64 `json:"zeta"`
+	Epsilon *float64 `json:"epsilon"`
+}
+
+func (v *valleySpec) validate(string) error {
+	if v.Zeta == nil {
+		z := 1.0
+		v.Zeta = &z
+	}
+	if v.Epsilon == nil {
+		e := 0.01
+		v.Epsilon = &e
+	}
+	return nil
+}
+
+func (v *valleySpec) build(*buildEnv) (sim.Objective, error) {
+	m, err := model.NewValley(*v.Zeta, *v.Epsilon)
+	if err != nil {
+		return nil, modelError(err)
+	}
+	return m, nil
+}
+
+func (v *valleySpec) describe() string {
+	return fmt.Sprintf("sharp valley ½(y + ζx)x² − ε(x + y), ζ=%g, ε=%g", *v.Zeta, *v.Epsilon)
+}
+
+// twolayerSpec: f(x) = s·Σ_i a_i σ(w_i·x), loss (1/2n)Σ‖f(x_s) − y_s‖².
+type twolayerSpec struct {
+	Width int `json:"width" spec:"required"`
+	// Activation is tanh (default), gelu or relu.
+	Activation string `json:"activation"`
+	// Scaling is mean-field (s = 1/m, default) or ntk (s = 1/√m).
+	Scaling string `json:"scaling"`
+	// Outputs is c; default the data's number of outputs.
+	Outputs int `json:"outputs"`
+	// Kernel names the matrix-kernel variant ("" or omitted: the fastest
+	// available).
+	Kernel string `json:"kernel,omitempty"`
+}
+
+func (*twolayerSpec) needsData() bool { return true }
+
+func (w *twolayerSpec) validate(path string) error {
+	if w.Width < 1 {
+		return specErr(join(path, "width"), "must be ≥ 1 (got %d)", w.Width)
+	}
+	if w.Activation == "" {
+		w.Activation = model.Tanh.String()
+	}
+	if _, err := model.ParseActivation(w.Activation); err != nil {
+		return specErr(join(path, "activation"), "unknown activation %q (tanh, gelu or relu)", w.Activation)
+	}
+	if w.Scaling == "" {
+		w.Scaling = model.MeanField.String()
+	}
+	if _, err := model.ParseScaling(w.Scaling); err != nil {
+		return specErr(join(path, "scaling"), "unknown scaling %q (mean-field or ntk)", w.Scaling)
+	}
+	if w.Outputs < 0 {
+		return specErr(join(path, "outputs"), "must be ≥ 1 (got %d)", w.Outputs)
+	}
+	if w.Kernel != "" {
+		if _, err := kernel.Get(w.Kernel); err != nil {
+			return specErr(join(path, "kernel"), "unknown kernel %q (available: %s)", w.Kernel, strings.Join(kernel.Names(), ", "))
+		}
+	}
+	return nil
+}
+
+func (w *twolayerSpec) build(env *buildEnv) (sim.Objective, error) {
+	ds := env.data.set
+	if w.Outputs == 0 {
+		w.Outputs = ds.C
+	}
+	if w.Outputs != ds.C {
+		return nil, specErr("model.outputs", "is %d but the data has %d outputs per example", w.Outputs, ds.C)
+	}
+	act, _ := model.ParseActivation(w.Activation)
+	sc, _ := model.ParseScaling(w.Scaling)
+	be, err := kernel.Get(w.Kernel)
+	if err != nil {
+		return nil, specErr("model.kernel", "%v", err)
+	}
+	m, err := model.NewTwoLayer(model.TwoLayerConfig{
+		Width: w.Width, Activation: act, Scaling: sc, Outputs: w.Outputs,
+		N: ds.N, D: ds.D, X: ds.X, Y: ds.Y, Backend: be,
+	})
+	if err != nil {
+		return nil, modelError(err)
+	}
+	return m, nil
+}
+
+func (w *twolayerSpec) describe() string {
+	return fmt.Sprintf("two-layer %s network, m=%d, %s scaling", w.Activation, w.Width, w.Scaling)
 }

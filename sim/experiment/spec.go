@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -33,6 +34,10 @@ type Spec struct {
 	GD GDSpec `json:"gd" spec:"required"`
 	// Measure says what is recorded along the run.
 	Measure MeasureSpec `json:"measure"`
+
+	// dir is the folder of the spec file (empty for embedded specs); data
+	// file paths are relative to it.
+	dir string
 }
 
 // GDSpec are the gradient-descent settings.
@@ -66,10 +71,17 @@ type MeasureSpec struct {
 type InitSpec struct {
 	// Theta is θ₀ itself, in the model's parameter layout.
 	Theta []float64 `json:"theta,omitempty"`
-	// Scheme draws θ₀ at random: "gaussian" draws every parameter from
-	// N(0, Scale²) with the spec's seed.
+	// Scheme draws θ₀ at random instead:
+	//   - "gaussian": every parameter iid N(0, Scale²), from the spec's seed;
+	//   - "network" (two-layer networks): input weights iid N(0, 1/d) and
+	//     output weights iid N(0, Scale²) (Scale defaults to 1), from the
+	//     spec's seed;
+	//   - "anchor" (two-layer networks with one output): the exact
+	//     initialisation of the Python performance anchors (SplitMix64
+	//     seed 3, shared/anchors/common.py make_init), whatever the seed.
 	Scheme string `json:"scheme,omitempty"`
-	// Scale is the standard deviation of the "gaussian" scheme.
+	// Scale is the standard deviation of the "gaussian" scheme and of the
+	// output weights of the "network" scheme.
 	Scale float64 `json:"scale,omitempty"`
 }
 
@@ -105,6 +117,7 @@ func ReadSpecFile(path string) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec %s: %w", path, err)
 	}
+	s.dir = filepath.Dir(path)
 	return s, nil
 }
 
@@ -179,10 +192,21 @@ func (in *InitSpec) validate() error {
 		if !(in.Scale > 0) {
 			return specErr("init.scale", "must be > 0 for scheme \"gaussian\" (got %v)", in.Scale)
 		}
+	case in.Scheme == "network":
+		if in.Scale == 0 {
+			in.Scale = 1
+		}
+		if !(in.Scale > 0) {
+			return specErr("init.scale", "must be > 0 (got %v)", in.Scale)
+		}
+	case in.Scheme == "anchor":
+		if in.Scale != 0 {
+			return specErr("init.scale", "does not apply to scheme \"anchor\"")
+		}
 	case in.Scheme == "":
 		return specErr("init", "missing: give theta or scheme")
 	default:
-		return specErr("init.scheme", "unknown scheme %q (known: gaussian)", in.Scheme)
+		return specErr("init.scheme", "unknown scheme %q (known: gaussian, network, anchor)", in.Scheme)
 	}
 	return nil
 }

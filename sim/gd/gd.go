@@ -70,7 +70,8 @@ var ErrBadSettings = errors.New("gd: invalid settings")
 // settings, an observer's error, or a context error other than cancellation;
 // divergence and cancellation are reported in the Result.
 //
-// The context is checked every 64 steps.
+// The context is checked every 64 steps (θ₀ is always observed, so a
+// cancelled run still has a final state).
 func Run(ctx context.Context, obj sim.Objective, theta0 []float64, s Settings, obs ...Observer) (Result, error) {
 	p := obj.Dim()
 	if len(theta0) != p {
@@ -93,7 +94,7 @@ func Run(ctx context.Context, obj sim.Objective, theta0 []float64, s Settings, o
 	var res Result
 	st := State{Theta: theta, Grad: grad}
 	for k := 0; ; k++ {
-		if k&63 == 0 && ctx.Err() != nil {
+		if k > 0 && k&63 == 0 && ctx.Err() != nil {
 			res.Cancelled = true
 			break
 		}

@@ -1,0 +1,144 @@
+package experiment
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const validSpec = `{
+  "name": "t",
+  "model": {"kind": "quartic"},
+  "init": {"theta": [0.9]},
+  "gd": {"eta": 1.1, "steps": 10},
+  "measure": {"sharpness_every": 1}
+}`
+
+// mutate replaces old by new in validSpec, failing when old is absent.
+func mutate(t *testing.T, old, new string) string {
+	t.Helper()
+	if !strings.Contains(validSpec, old) {
+		t.Fatalf("test bug: %q not in the valid spec", old)
+	}
+	return strings.Replace(validSpec, old, new, 1)
+}
+
+// TestParseSpecRejects lists malformed specs with the path of the field the
+// error must name (the empty path for document-level problems) and a
+// fragment of the message.
+func TestParseSpecRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc, path, msg string
+	}{
+		{"unknown field", mutate(t, `"gd": {"eta"`, `"gd": {"etta": 1, "eta"`), "gd.etta", "unknown field"},
+		{"unknown top-level field", mutate(t, `"name": "t",`, `"name": "t", "colour": 1,`), "colour", "unknown field"},
+		{"wrong type", mutate(t, `"steps": 10`, `"steps": "ten"`), "gd.steps", "want an integer"},
+		{"fractional steps", mutate(t, `"steps": 10`, `"steps": 10.5`), "gd.steps", "want an integer"},
+		{"missing eta", mutate(t, `"eta": 1.1, `, ``), "gd.eta", "missing"},
+		{"missing gd", mutate(t, `"gd": {"eta": 1.1, "steps": 10},`, ``), "gd", "missing"},
+		{"negative steps", mutate(t, `"steps": 10`, `"steps": -3`), "gd.steps", "must be ≥ 1"},
+		{"eta zero", mutate(t, `"eta": 1.1`, `"eta": 0`), "gd.eta", "must be > 0"},
+		{"eta negative", mutate(t, `"eta": 1.1`, `"eta": -0.5`), "gd.eta", "must be > 0"},
+		{"non-finite theta", mutate(t, `[0.9]`, `[1e400]`), "init.theta[0]", "not a finite float64"},
+		{"unknown model kind", mutate(t, `"quartic"`, `"quintic"`), "model.kind", "unknown kind"},
+		{"missing model kind", mutate(t, `{"kind": "quartic"}`, `{}`), "model.kind", "missing"},
+		{"field of another kind", mutate(t, `{"kind": "quartic"}`, `{"kind": "quartic", "depth": 3}`), "model.depth", "unknown field"},
+		{"matfact target not square", mutate(t, `{"kind": "quartic"}`, `{"kind": "matfact", "depth": 2, "dim": 2, "target": [[1, 0], [0]]}`), "model.target[1]", "square"},
+		{"matfact dim mismatch", mutate(t, `{"kind": "quartic"}`, `{"kind": "matfact", "depth": 2, "dim": 3, "target": [[1, 0], [0, 1]]}`), "model.target", "dim is 3"},
+		{"empty file", "", "", "empty"},
+		{"whitespace only", " \n\t ", "", "empty"},
+		{"not JSON", "name: default\n", "", "not valid JSON"},
+		{"truncated JSON", validSpec[:40], "", "not valid JSON"},
+		{"trailing data", validSpec + " {}", "", "unexpected data"},
+		{"not an object", "[1, 2]", "", "not a JSON object"},
+		{"null section", mutate(t, `"measure": {"sharpness_every": 1}`, `"measure": null`), "measure", "want an object"},
+		{"negative sharpness_every", mutate(t, `"sharpness_every": 1`, `"sharpness_every": -1`), "measure.sharpness_every", "≥ 0"},
+		{"bad name", mutate(t, `"name": "t"`, `"name": "a/b"`), "name", "letters"},
+		{"theta and scheme", mutate(t, `{"theta": [0.9]}`, `{"theta": [0.9], "scheme": "gaussian", "scale": 1}`), "init", "not both"},
+		{"unknown scheme", mutate(t, `{"theta": [0.9]}`, `{"scheme": "uniform"}`), "init.scheme", "unknown scheme"},
+		{"data for a toy model", mutate(t, `"gd"`, `"data": {"kind": "inline", "x": [[1]], "y": [1]}, "gd"`), "data", "takes no data"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseSpec([]byte(tc.doc))
+			var se *SpecError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v (%T), want a *SpecError", err, err)
+			}
+			if se.Path != tc.path || !strings.Contains(se.Msg, tc.msg) {
+				t.Fatalf("error %q: path %q, want %q with a message containing %q", err, se.Path, tc.path, tc.msg)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q spans several lines", err)
+			}
+		})
+	}
+}
+
+func TestParseSpecDefaults(t *testing.T) {
+	s, err := ParseSpec([]byte(validSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *s.Seed != 1 || s.Measure.TopK != 1 || s.Measure.TraceEvery != 1 || !*s.Measure.SharpnessCenter {
+		t.Fatalf("defaults not filled: seed %d, top_k %d, trace_every %d, sharpness_center %v",
+			*s.Seed, s.Measure.TopK, s.Measure.TraceEvery, *s.Measure.SharpnessCenter)
+	}
+	// The resolved spec reads back to the same spec.
+	again, err := ParseSpec(s.JSON())
+	if err != nil {
+		t.Fatalf("resolved spec does not parse: %v\n%s", err, s.JSON())
+	}
+	if string(again.JSON()) != string(s.JSON()) {
+		t.Fatalf("resolved spec is not a fixed point:\n%s\nvs\n%s", s.JSON(), again.JSON())
+	}
+}
+
+func TestBuildChecksThetaLength(t *testing.T) {
+	s, err := ParseSpec([]byte(mutate(t, `[0.9]`, `[0.9, 1.0]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(s)
+	var se *SpecError
+	if !errors.As(err, &se) || se.Path != "init.theta" || !strings.Contains(se.Msg, "1 parameters") {
+		t.Fatalf("err = %v, want init.theta naming the parameter count", err)
+	}
+}
+
+func TestEmbeddedSpecsAreValid(t *testing.T) {
+	list := List()
+	if len(list) == 0 || list[0].Name != "default" {
+		t.Fatalf("List() = %v, want default first", list)
+	}
+	for _, e := range list {
+		s, err := Embedded(e.Name)
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name, err)
+		}
+		if _, err := Build(s); err != nil {
+			t.Fatalf("%s: %v", e.Name, err)
+		}
+		if e.Description == "" {
+			t.Errorf("%s has no description", e.Name)
+		}
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	s, err := ParseSpec([]byte(validSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, eta, seed := 7, 0.5, uint64(9)
+	if err := s.Apply(Overrides{Steps: &steps, Eta: &eta, Seed: &seed}); err != nil {
+		t.Fatal(err)
+	}
+	if s.GD.Steps != 7 || s.GD.Eta != 0.5 || *s.Seed != 9 {
+		t.Fatalf("overrides not applied: %+v seed %d", s.GD, *s.Seed)
+	}
+	bad := 0.0
+	var se *SpecError
+	if err := s.Apply(Overrides{Eta: &bad}); !errors.As(err, &se) || se.Path != "-eta" {
+		t.Fatalf("eta override 0: err = %v, want a SpecError on -eta", err)
+	}
+}

@@ -1,0 +1,291 @@
+package gd_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/eoskit/eoskit/reference"
+	"github.com/eoskit/eoskit/sim/gd"
+	"github.com/eoskit/eoskit/sim/model"
+)
+
+func quartic() *model.Quartic { return model.NewQuartic() }
+
+func TestRunRecordsEveryState(t *testing.T) {
+	const n = 25
+	var steps []int
+	res, err := gd.Run(context.Background(), quartic(), []float64{0.9}, gd.Settings{Eta: 0.3, Steps: n},
+		gd.ObserverFunc(func(s *gd.State) error {
+			steps = append(steps, s.Step)
+			if s.T != float64(s.Step)*0.3 {
+				t.Errorf("step %d: t = %v, want kη = %v exactly", s.Step, s.T, float64(s.Step)*0.3)
+			}
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != n+1 || res.Steps != n || res.Diverged || res.Cancelled {
+		t.Fatalf("observed %d states, result %+v; want %d states, %d steps, neither diverged nor cancelled", len(steps), res, n+1, n)
+	}
+	for i, k := range steps {
+		if k != i {
+			t.Fatalf("state %d has step %d", i, k)
+		}
+	}
+}
+
+// TestRunMatchesHandLoop checks the update rule itself against an
+// independent loop: the same floating-point operations in the same order
+// must give bit-identical iterates.
+func TestRunMatchesHandLoop(t *testing.T) {
+	q := quartic()
+	x := 0.9
+	const eta, n = 1.1, 50
+	for k := 0; k < n; k++ {
+		x -= eta * (x*x*x - x) // E'(x) = x³ − x
+	}
+	res, err := gd.Run(context.Background(), q, []float64{0.9}, gd.Settings{Eta: eta, Steps: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Quartic.Grad may evaluate x³ − x as x(x²−1); allow a few ulps per
+	// step, amplified by |1 − ηE''| ≤ 1.5 on this orbit: 50 steps stay far
+	// below 1e-9.
+	if got := res.Final.Theta[0]; math.Abs(got-x) > 1e-9 {
+		t.Fatalf("θ_%d = %.17g, hand loop %.17g", n, got, x)
+	}
+}
+
+func TestDivergenceStopsCleanly(t *testing.T) {
+	// η = 3 from x = 0.9 on the quartic: |x| grows without bound (ηE''(x)
+	// far above 2), and x³ overflows within a few dozen steps.
+	rec := &gd.Recorder{}
+	obj := quartic()
+	rec.Obj = obj
+	res, err := gd.Run(context.Background(), obj, []float64{0.9}, gd.Settings{Eta: 3, Steps: 10000}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Diverged {
+		t.Fatalf("run did not diverge: %+v", res.Final)
+	}
+	if res.Steps >= 10000 || len(rec.Rows) != res.Steps+1 {
+		t.Fatalf("diverged after %d steps with %d rows; want fewer than 10000 steps and one row per observed state", res.Steps, len(rec.Rows))
+	}
+	for _, r := range rec.Rows {
+		if math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0) {
+			t.Fatalf("a non-finite loss was recorded at step %d", r.Step)
+		}
+	}
+	if last := res.Final.Theta; len(last) != 1 || math.IsInf(last[0], 0) || math.IsNaN(last[0]) {
+		t.Fatalf("final θ = %v, want the last finite iterate", last)
+	}
+	a, err := gd.Analyze(obj, res, 0)
+	if err != nil || a.Regime != gd.Diverged {
+		t.Fatalf("Analyze: %v, %v; want regime diverged", a.Regime, err)
+	}
+}
+
+func TestCancelledRunKeepsState(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := gd.Run(ctx, quartic(), []float64{0.9}, gd.Settings{Eta: 0.1, Steps: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The context is polled every 64 steps, after θ₀ has been observed.
+	if !res.Cancelled || res.Steps != 63 || len(res.Last) == 0 {
+		t.Fatalf("cancelled = %v after %d steps with %d kept iterates; want cancelled after 63 steps", res.Cancelled, res.Steps, len(res.Last))
+	}
+}
+
+func TestObserverErrorStopsRun(t *testing.T) {
+	boom := errors.New("boom")
+	_, err := gd.Run(context.Background(), quartic(), []float64{0.9}, gd.Settings{Eta: 0.1, Steps: 100},
+		gd.ObserverFunc(func(s *gd.State) error {
+			if s.Step == 7 {
+				return boom
+			}
+			return nil
+		}))
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want it to wrap the observer's error", err)
+	}
+}
+
+func TestBadSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		theta []float64
+		s     gd.Settings
+	}{
+		{"eta zero", []float64{0.9}, gd.Settings{Eta: 0, Steps: 1}},
+		{"eta negative", []float64{0.9}, gd.Settings{Eta: -1, Steps: 1}},
+		{"eta NaN", []float64{0.9}, gd.Settings{Eta: math.NaN(), Steps: 1}},
+		{"eta Inf", []float64{0.9}, gd.Settings{Eta: math.Inf(1), Steps: 1}},
+		{"negative steps", []float64{0.9}, gd.Settings{Eta: 0.1, Steps: -1}},
+		{"wrong length", []float64{0.9, 1}, gd.Settings{Eta: 0.1, Steps: 1}},
+		{"non-finite start", []float64{math.Inf(1)}, gd.Settings{Eta: 0.1, Steps: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := gd.Run(context.Background(), quartic(), tc.theta, tc.s)
+			if !errors.Is(err, gd.ErrBadSettings) {
+				t.Fatalf("err = %v, want ErrBadSettings", err)
+			}
+		})
+	}
+}
+
+func TestAnalyzeRegimes(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		eta   float64
+		steps int
+		want  gd.Regime
+	}{
+		// ηE''(1) = 2η: below 2 GD converges to the minimum x = 1.
+		{"converged", 0.5, 400, gd.Converged},
+		// 1 < η < √5 − 1: the minimum is unstable and the 2-cycle is
+		// stable (O8), with multiplier 9 − 2(1+η)² = 0.18 per cycle.
+		{"2-cycle", 1.1, 400, gd.TwoCycle},
+		// Just past √5 − 1 the 2-cycle is unstable: period doubling, the
+		// iterates do not repeat with period ≤ 2.
+		{"unsettled", 1.3, 400, gd.Unsettled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := quartic()
+			res, err := gd.Run(context.Background(), obj, []float64{0.9}, gd.Settings{Eta: tc.eta, Steps: tc.steps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := gd.Analyze(obj, res, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Regime != tc.want {
+				t.Fatalf("regime %s (step residuals %.3g, %.3g), want %s", a.Regime, a.Step1, a.Step2, tc.want)
+			}
+		})
+	}
+}
+
+func TestRunDoesNotAllocatePerStep(t *testing.T) {
+	obj := quartic()
+	run := func(n int) float64 {
+		return testing.AllocsPerRun(5, func() {
+			gd.Run(context.Background(), obj, []float64{0.9}, gd.Settings{Eta: 0.5, Steps: n})
+		})
+	}
+	// The set-up allocates a fixed number of buffers; the loop must add
+	// nothing, so 10 and 10000 steps allocate the same.
+	if short, long := run(10), run(10000); short != long {
+		t.Fatalf("allocations grow with the number of steps: %v for 10 steps, %v for 10000", short, long)
+	}
+}
+
+func TestDenseTopMatchesEigenvalues(t *testing.T) {
+	// A quadratic's Hessian is A: Dense must return A's eigenvalues, in
+	// decreasing order, largest algebraic first even when a negative one is
+	// larger in magnitude.
+	a := []float64{
+		-7, 1, 0, 0,
+		1, 2, 0.5, 0,
+		0, 0.5, 3, 0,
+		0, 0, 0, 1,
+	}
+	q, err := model.NewQuadratic(a, make([]float64, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es mat.EigenSym
+	es.Factorize(mat.NewSymDense(4, a), false)
+	want := es.Values(nil) // ascending
+	var d gd.Dense
+	e, err := d.Top(q, []float64{1, 2, 3, 4}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range e.Values {
+		// Both sides diagonalise the same matrix with LAPACK-style
+		// routines: agreement to a few ulps of ‖A‖ ≈ 7.
+		if math.Abs(v-want[3-i]) > 1e-13 {
+			t.Fatalf("λ_%d = %.17g, want %.17g", i+1, v, want[3-i])
+		}
+	}
+	if e.HVPs != 4 {
+		t.Fatalf("Dense used %d HVPs, want p = 4", e.HVPs)
+	}
+}
+
+func TestRecorderCenterAndThinning(t *testing.T) {
+	// On a quadratic the Hessian is constant, so every measurement, at
+	// the iterates and at the period-2 averages, is λ_max(A) = 3.
+	a := []float64{3, 0, 0, 1}
+	q, err := model.NewQuadratic(a, []float64{0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &gd.Recorder{Obj: q, Every: 2, SpectrumEvery: 4, Spectrum: &gd.Dense{}, Center: true}
+	res, err := gd.Run(context.Background(), q, []float64{1, 1}, gd.Settings{Eta: 0.1, Steps: 13}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Finish(res); err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, r := range rec.Rows {
+		got = append(got, r.Step)
+		measured := r.Step%4 == 0 || r.Step == 13
+		if measured != !math.IsNaN(r.Sharpness()) {
+			t.Errorf("step %d: sharpness %v, measured should be %v", r.Step, r.Sharpness(), measured)
+		}
+		centred := r.Step%4 == 0 && r.Step > 0 && r.Step < 13
+		if centred != !math.IsNaN(r.CenterSharpness()) {
+			t.Errorf("step %d: centre sharpness %v, measured should be %v", r.Step, r.CenterSharpness(), centred)
+		}
+		for _, v := range []float64{r.Sharpness(), r.CenterSharpness()} {
+			if !math.IsNaN(v) && math.Abs(v-3) > 1e-14 {
+				t.Errorf("step %d: sharpness %v, want 3", r.Step, v)
+			}
+		}
+	}
+	want := []int{0, 2, 4, 6, 8, 10, 12, 13}
+	if len(got) != len(want) {
+		t.Fatalf("recorded steps %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("recorded steps %v, want %v", got, want)
+		}
+	}
+}
+
+// TestQuadraticClosedForm compares a GD run with O1 on one fixed instance;
+// properties/gd_test.go does the same on random instances.
+func TestQuadraticClosedForm(t *testing.T) {
+	a := []float64{2, 0.5, 0.5, 1}
+	c := []float64{0.3, -0.2}
+	th0 := []float64{1, 2}
+	q, err := model.NewQuadratic(a, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const eta, n = 0.4, 30
+	res, err := gd.Run(context.Background(), q, th0, gd.Settings{Eta: eta, Steps: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := reference.QuadraticGD(nil, mat.NewSymDense(2, a), c, th0, eta, n)
+	for i := range want {
+		// 30 contracting steps, each rounding at the 1e-16 level: 1e-14.
+		if math.Abs(res.Final.Theta[i]-want[i]) > 1e-14 {
+			t.Fatalf("θ_%d = %v, closed form %v", n, res.Final.Theta, want)
+		}
+	}
+}
