@@ -13,8 +13,8 @@ import (
 // modelKinds is the table of model kinds, by the name specs use.
 func modelKinds() map[string]func() modelParams {
 	return map[string]func() modelParams{
-		"quadratic": func() modelParams { return &quadraticSpec{} },
-		"quartic":   func() modelParams { return &quarticSpec{} },
+		"quadratic":   func() modelParams { return &quadraticSpec{} },
+		"quartic":     func() modelParams { return &quarticSpec{} },
 		"matfact":     func() modelParams { return &matfactSpec{} },
 		"uv":          func() modelParams { return &uvSpec{} },
 		"deep-scalar": func() modelParams { return &deepScalarSpec{} },
