@@ -42,9 +42,8 @@ type numpyCase struct {
 // differs by a few ulps per step; these runs are well inside the stable
 // step-size range, where GD contracts perturbations, so the difference
 // stays below 2e-15 (measured, every variant) over 500 steps. A wrong
-// derivative, scaling
-// or loss convention changes the trajectory at the 1e-3 level within a few
-// steps.
+// derivative, scaling or loss convention changes the trajectory at the 1e-3
+// level within a few steps.
 func TestTwoLayerMatchesNumPy(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "twolayer_numpy.json"))
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 )
 
 // Gonum runs the kernels on gonum's pure-Go BLAS (gonum.org/v1/gonum/blas/gonum).
+// gonum parallelises large Dgemm calls over goroutines with a fixed block
+// partition, so its results do not depend on GOMAXPROCS either.
 type Gonum struct{}
 
 // Name returns "gonum".
@@ -20,7 +22,12 @@ func trans(t bool) blas.Transpose {
 
 // Gemm implements Backend.
 func (Gonum) Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
 	gonum.Implementation{}.Dgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -28,7 +35,16 @@ func (Gonum) Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int,
 
 // Gemv implements Backend.
 func (Gonum) Gemv(tA bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
-	if m == 0 || n == 0 {
+	checkGemv(tA, m, n, a, lda, x, y)
+	rows, cols := m, n
+	if tA {
+		rows, cols = n, m
+	}
+	if rows == 0 {
+		return
+	}
+	if alpha == 0 || cols == 0 {
+		scaleVector(beta, y[:rows])
 		return
 	}
 	gonum.Implementation{}.Dgemv(trans(tA), m, n, alpha, a, lda, x, 1, beta, y, 1)

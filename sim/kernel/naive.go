@@ -9,6 +9,11 @@ func (Naive) Name() string { return "naive" }
 
 // Gemm implements Backend.
 func (Naive) Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
+	if alpha == 0 || k == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			var s float64
@@ -37,9 +42,14 @@ func (Naive) Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int,
 
 // Gemv implements Backend.
 func (Naive) Gemv(tA bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	checkGemv(tA, m, n, a, lda, x, y)
 	rows, cols := m, n
 	if tA {
 		rows, cols = n, m
+	}
+	if alpha == 0 || cols == 0 {
+		scaleVector(beta, y[:rows])
+		return
 	}
 	for i := 0; i < rows; i++ {
 		var s float64
