@@ -1,0 +1,180 @@
+package reference
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// SymmetricWithSpectrum returns H = Q diag(eig) Qᵀ with Q a Haar-random
+// orthogonal matrix drawn from rng (QR factorisation of a Gaussian matrix,
+// with the signs of R's diagonal moved into Q), symmetrised exactly. Column
+// j of Q is the eigenvector of eig[j]; forming H perturbs the eigenvalues by
+// O(p·ε·‖H‖) and the eigenvectors by that over the gap.
+func SymmetricWithSpectrum(rng *rand.Rand, eig []float64) (*mat.SymDense, *mat.Dense) {
+	p := len(eig)
+	g := mat.NewDense(p, p, nil)
+	for i := 0; i < p; i++ {
+		for j := 0; j < p; j++ {
+			g.Set(i, j, rng.NormFloat64())
+		}
+	}
+	var qr mat.QR
+	qr.Factorize(g)
+	q := mat.NewDense(p, p, nil)
+	qr.QTo(q)
+	var r mat.Dense
+	qr.RTo(&r)
+	for j := 0; j < p; j++ {
+		if r.At(j, j) < 0 {
+			for i := 0; i < p; i++ {
+				q.Set(i, j, -q.At(i, j))
+			}
+		}
+	}
+	qd := mat.NewDense(p, p, nil)
+	qd.Copy(q)
+	for j := 0; j < p; j++ {
+		for i := 0; i < p; i++ {
+			qd.Set(i, j, q.At(i, j)*eig[j])
+		}
+	}
+	var h mat.Dense
+	h.Mul(qd, q.T())
+	s := mat.NewSymDense(p, nil)
+	for i := 0; i < p; i++ {
+		for j := i; j < p; j++ {
+			s.SetSym(i, j, 0.5*(h.At(i, j)+h.At(j, i)))
+		}
+	}
+	return s, q
+}
+
+// SymOperator is the operator v ↦ Av of a symmetric matrix, applied as a
+// dense matrix-vector product (dsymv).
+type SymOperator struct {
+	A *mat.SymDense
+}
+
+// Dim returns the order of A.
+func (o SymOperator) Dim() int { return o.A.SymmetricDim() }
+
+// Apply writes Av into dst.
+func (o SymOperator) Apply(v, dst []float64) {
+	n := o.A.SymmetricDim()
+	blas64.Symv(1, o.A.RawSymmetric(), blas64.Vector{N: n, Inc: 1, Data: v}, 0, blas64.Vector{N: n, Inc: 1, Data: dst})
+}
+
+// hessNormF returns the Frobenius norm of a symmetric matrix.
+func hessNormF(a mat.Symmetric) float64 {
+	n := a.SymmetricDim()
+	var s float64
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			v := a.At(i, j)
+			s += v * v
+		}
+	}
+	return math.Sqrt(s)
+}
+
+// hessResidual returns ‖Ay − λy‖ computed in float64 with a fresh dsymv.
+func hessResidual(a *mat.SymDense, y []float64, lam float64) float64 {
+	n := len(y)
+	r := make([]float64, n)
+	copy(r, y)
+	blas64.Symv(1, a.RawSymmetric(), blas64.Vector{N: n, Inc: 1, Data: y}, -lam, blas64.Vector{N: n, Inc: 1, Data: r})
+	return blas64.Nrm2(blas64.Vector{N: n, Inc: 1, Data: r})
+}
+
+// Spiked is a synthetic Hessian with a spectrum like a network's: a bulk
+// near zero and a few outliers of either sign,
+//
+//	H = P B P + U diag(Lambda) Uᵀ,   P = I − UUᵀ,
+//
+// with B a dense symmetric matrix and U (p×r) orthonormal. The columns of U
+// are exact eigenvectors with eigenvalues Lambda; the rest of the spectrum
+// lies in [λ_min(B), λ_max(B)] (P B P is a compression of B), so every
+// outlier outside that interval is an exactly known extreme eigenvalue.
+// Changing Lambda or rotating U (Rotate) gives a drifting sequence with
+// exact crossings. Apply costs one dense product with B plus O(pr) and
+// does not allocate; a Spiked is not safe for concurrent use.
+type Spiked struct {
+	Bulk   *mat.SymDense
+	U      *mat.Dense
+	Lambda []float64
+	t      []float64
+	c, c2  []float64
+}
+
+// NewSpiked returns a Spiked operator of dimension p with outliers lambda,
+// a Wigner bulk B = (bulk/2)·(G+Gᵀ)/√(2p) (semicircle on about
+// [−bulk, bulk]) and Haar-random U, all drawn from rng.
+func NewSpiked(rng *rand.Rand, p int, bulk float64, lambda []float64) *Spiked {
+	r := len(lambda)
+	b := mat.NewSymDense(p, nil)
+	sc := bulk / 2 / math.Sqrt(2*float64(p))
+	for i := 0; i < p; i++ {
+		for j := i; j < p; j++ {
+			g := rng.NormFloat64()
+			if i == j {
+				g *= math.Sqrt2
+			}
+			b.SetSym(i, j, sc*g)
+		}
+	}
+	s := &Spiked{Bulk: b, U: mat.NewDense(p, r, nil), Lambda: append([]float64(nil), lambda...),
+		t: make([]float64, p), c: make([]float64, r), c2: make([]float64, r)}
+	s.Rotate(rng, math.Inf(1))
+	return s
+}
+
+// Rotate replaces U by the orthonormalised U + angle·G/√p, G a Gaussian p×r
+// matrix from rng: each outlier eigenvector turns by about angle radians
+// (angle = +Inf draws a fresh Haar-random U).
+func (s *Spiked) Rotate(rng *rand.Rand, angle float64) {
+	p, r := s.U.Dims()
+	g := mat.NewDense(p, r, nil)
+	sc := angle / math.Sqrt(float64(p))
+	inf := math.IsInf(angle, 1)
+	for i := 0; i < p; i++ {
+		for j := 0; j < r; j++ {
+			x := rng.NormFloat64()
+			if inf {
+				g.Set(i, j, x)
+			} else {
+				g.Set(i, j, s.U.At(i, j)+sc*x)
+			}
+		}
+	}
+	var qr mat.QR
+	qr.Factorize(g)
+	var q mat.Dense
+	qr.QTo(&q)
+	s.U.Copy(q.Slice(0, p, 0, r))
+}
+
+// Dim returns p.
+func (s *Spiked) Dim() int { return s.Bulk.SymmetricDim() }
+
+// Apply writes Hv into dst.
+func (s *Spiked) Apply(v, dst []float64) {
+	p := len(v)
+	u := s.U.RawMatrix()
+	vv := func(x []float64) blas64.Vector { return blas64.Vector{N: len(x), Inc: 1, Data: x} }
+	// t = P v
+	blas64.Gemv(blas.Trans, 1, u, vv(v), 0, vv(s.c))
+	copy(s.t, v)
+	blas64.Gemv(blas.NoTrans, -1, u, vv(s.c), 1, vv(s.t))
+	// dst = P B t
+	blas64.Symv(1, s.Bulk.RawSymmetric(), vv(s.t), 0, vv(dst[:p]))
+	blas64.Gemv(blas.Trans, 1, u, vv(dst), 0, vv(s.c2))
+	// dst += U (Λc − c2)
+	for i, l := range s.Lambda {
+		s.c2[i] = l*s.c[i] - s.c2[i]
+	}
+	blas64.Gemv(blas.NoTrans, 1, u, vv(s.c2), 1, vv(dst))
+}

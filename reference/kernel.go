@@ -1,0 +1,548 @@
+package reference
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/eoskit/eoskit/sim/kernel"
+)
+
+// unitRoundoff is u = 2⁻⁵³, the unit roundoff of float64.
+const unitRoundoff = 0x1p-53
+
+// gamma is Higham's γ_n = n·u/(1 − n·u): the bound on the relative error
+// of any n-term sum of products evaluated in float64 in any order, with or
+// without fused multiply-adds (Higham, Accuracy and Stability of Numerical
+// Algorithms, §3.1): |fl(xᵀy) − xᵀy| ≤ γ_n·|x|ᵀ|y|.
+func gamma(n int) float64 {
+	nu := float64(n) * unitRoundoff
+	return nu / (1 - nu)
+}
+
+// KernelSuite runs the conformance battery of kernel.Backend on b: GEMM on
+// random shapes (sizes 1, 3, 7, 64, 65, 513 and the simulator's
+// 500×32·32×512 and 512×500·500×32) in all four transpose combinations,
+// with leading dimensions larger than the width and alpha/beta
+// combinations, against kernel.Naive within the elementwise bound below;
+// GEMV likewise; beta = 0 ignoring a NaN-filled C, alpha = 0 and k = 0
+// ignoring NaN-filled A and B; padding between rows never written; results
+// bit-identical for GOMAXPROCS = 1 and 2 and under concurrent calls; zero
+// allocations per call in steady state; panics on malformed arguments.
+//
+// Error bound. Each of the two computations (b and Naive) computes
+// c = alpha·s + beta·c0 where s is a k-term dot product, plus at most two
+// roundings (alpha·s and the final addition; blocked variants split s into
+// blocks whose partial sums add a few more roundings but never more than k+2
+// in total). Hence each is within γ_{k+2}(|alpha|(|A||B|)_ij + |beta||c0_ij|)
+// of the exact value and the two differ by at most twice that.
+func KernelSuite(t *testing.T, b kernel.Backend) {
+	t.Run("GemmShapes", func(t *testing.T) { gemmShapes(t, b) })
+	t.Run("GemmSpecial", func(t *testing.T) { gemmSpecial(t, b) })
+	t.Run("Gemv", func(t *testing.T) { gemvShapes(t, b) })
+	t.Run("GemvSpecial", func(t *testing.T) { gemvSpecial(t, b) })
+	t.Run("Threads", func(t *testing.T) { kernelThreads(t, b) })
+	t.Run("Concurrent", func(t *testing.T) { kernelConcurrent(t, b) })
+	t.Run("Allocs", func(t *testing.T) { kernelAllocs(t, b) })
+	t.Run("Panics", func(t *testing.T) { kernelPanics(t, b) })
+}
+
+// gemmCase is one GEMM problem with its storage.
+type gemmCase struct {
+	tA, tB        bool
+	m, n, k       int
+	alpha, beta   float64
+	lda, ldb, ldc int
+	a, b, c0      []float64
+}
+
+// padded returns an r×c matrix with leading dimension ld = c + pad, entries
+// N(0,1) and NaN in the padding (a correct kernel never reads it).
+func padded(rng *rand.Rand, r, c, pad int) ([]float64, int) {
+	ld := max(1, c+pad)
+	if r == 0 {
+		return nil, ld
+	}
+	s := make([]float64, (r-1)*ld+c)
+	for i := range s {
+		if i%ld < c {
+			s[i] = rng.NormFloat64()
+		} else {
+			s[i] = math.NaN()
+		}
+	}
+	return s, ld
+}
+
+func newGemmCase(rng *rand.Rand, tA, tB bool, m, n, k int, alpha, beta float64) gemmCase {
+	g := gemmCase{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, beta: beta}
+	ar, ac := m, k
+	if tA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if tB {
+		br, bc = n, k
+	}
+	g.a, g.lda = padded(rng, ar, ac, rng.IntN(4))
+	g.b, g.ldb = padded(rng, br, bc, rng.IntN(4))
+	g.c0, g.ldc = padded(rng, m, n, rng.IntN(4))
+	return g
+}
+
+func (g gemmCase) String() string {
+	return fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d alpha=%g beta=%g lda=%d ldb=%d ldc=%d",
+		g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.beta, g.lda, g.ldb, g.ldc)
+}
+
+func (g gemmCase) run(b kernel.Backend, c []float64) {
+	b.Gemm(g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, c, g.ldc)
+}
+
+func absSlice(s []float64) []float64 {
+	r := make([]float64, len(s))
+	for i, v := range s {
+		r[i] = math.Abs(v)
+	}
+	return r
+}
+
+// check compares b's result with Naive's within the bound of KernelSuite's
+// comment, and checks that the padding of C kept its bits.
+func (g gemmCase) check(t *testing.T, b kernel.Backend) {
+	t.Helper()
+	got := append([]float64(nil), g.c0...)
+	g.run(b, got)
+	want := append([]float64(nil), g.c0...)
+	g.run(kernel.Naive{}, want)
+	// |A||B| by the naive kernel: all terms are non-negative, so the
+	// computed value is within a factor 1 ± γ_k of the exact one; dividing
+	// the bound by 1 − γ_k covers that.
+	ab := make([]float64, len(g.c0))
+	kernel.Naive{}.Gemm(g.tA, g.tB, g.m, g.n, g.k, 1, absSlice(g.a), g.lda, absSlice(g.b), g.ldb, 0, ab, g.ldc)
+	gk := 2 * gamma(g.k+2) / (1 - gamma(g.k))
+	bad := 0
+	for i := 0; i < g.m; i++ {
+		for j := 0; j < g.n; j++ {
+			p := i*g.ldc + j
+			c0 := 0.0
+			if g.beta != 0 {
+				c0 = g.c0[p]
+			}
+			tol := gk * (math.Abs(g.alpha)*ab[p] + math.Abs(g.beta)*math.Abs(c0))
+			if d := math.Abs(got[p] - want[p]); !(d <= tol) {
+				if bad++; bad <= 3 {
+					t.Errorf("%s: %v: C[%d,%d] = %v, naive %v, |diff| %g > %g", b.Name(), g, i, j, got[p], want[p], d, tol)
+				}
+			}
+		}
+	}
+	checkPadding(t, b.Name(), g.String(), got, g.c0, g.n, g.ldc)
+}
+
+// checkPadding reports elements of the padding of an r×c matrix (ld) whose
+// bits changed.
+func checkPadding(t *testing.T, name, what string, got, orig []float64, c, ld int) {
+	t.Helper()
+	for p := range got {
+		if p%ld >= c && math.Float64bits(got[p]) != math.Float64bits(orig[p]) {
+			t.Errorf("%s: %s: padding element %d written", name, what, p)
+			return
+		}
+	}
+}
+
+// transposes returns the four (tA, tB) combinations.
+func transposes() [][2]bool {
+	return [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}}
+}
+
+// alphaBetas returns the (alpha, beta) pairs the shape tests cycle through;
+// beta = 0 comes with a NaN-filled C.
+func alphaBetas() [][2]float64 {
+	return [][2]float64{{1, 0}, {-0.7, 0}, {1, 1}, {0.5, -1.3}, {2, 0.25}}
+}
+
+func gemmShapes(t *testing.T, b kernel.Backend) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	small := []int{1, 3, 7, 65}
+	var shapes [][3]int
+	for _, m := range small {
+		for _, n := range small {
+			for _, k := range small {
+				shapes = append(shapes, [3]int{m, n, k})
+			}
+		}
+	}
+	large := [][3]int{
+		{64, 64, 64}, {513, 7, 65}, {7, 513, 64}, {65, 64, 513}, {64, 513, 7},
+		{513, 65, 3}, {1, 513, 513}, {513, 1, 65}, {3, 65, 513},
+		{13, 17, 600}, {65, 33, 257}, {300, 9, 11}, {7, 2100, 5},
+		{500, 512, 32}, {512, 32, 500},
+	}
+	if testing.Short() {
+		large = [][3]int{{64, 64, 64}, {513, 7, 65}, {65, 64, 513}, {13, 17, 600}, {7, 2100, 5}}
+	}
+	shapes = append(shapes, large...)
+	idx := 0
+	abs := alphaBetas()
+	for _, s := range shapes {
+		for _, tr := range transposes() {
+			ab := abs[idx%len(abs)]
+			idx++
+			g := newGemmCase(rng, tr[0], tr[1], s[0], s[1], s[2], ab[0], ab[1])
+			if ab[1] == 0 {
+				fillNaN(g.c0)
+			}
+			g.check(t, b)
+		}
+	}
+}
+
+func fillNaN(s []float64) {
+	for i := range s {
+		s[i] = math.NaN()
+	}
+}
+
+func gemmSpecial(t *testing.T, b kernel.Backend) {
+	rng := rand.New(rand.NewPCG(2, 1))
+	for _, tr := range transposes() {
+		// beta = 0: C is NaN and must be ignored (the result is finite).
+		g := newGemmCase(rng, tr[0], tr[1], 13, 11, 9, 1.5, 0)
+		fillNaN(g.c0)
+		got := append([]float64(nil), g.c0...)
+		g.run(b, got)
+		for i := 0; i < g.m; i++ {
+			for j := 0; j < g.n; j++ {
+				if v := got[i*g.ldc+j]; math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("%s: beta=0 read C: C[%d,%d] = %v", b.Name(), i, j, v)
+				}
+			}
+		}
+		// alpha = 0 and k = 0: A and B are not read; C = beta·C0 with one
+		// rounding (exact comparison: fl(beta·c0) is the only sensible
+		// result), and C = 0 when beta is also 0.
+		for _, k := range []int{9, 0} {
+			for _, beta := range []float64{0, 1, -2.5} {
+				alpha := 0.0
+				if k == 0 {
+					alpha = 1.25
+				}
+				g := newGemmCase(rng, tr[0], tr[1], 13, 11, k, alpha, beta)
+				fillNaN(g.a)
+				fillNaN(g.b)
+				got := append([]float64(nil), g.c0...)
+				if beta == 0 {
+					fillNaN(got)
+				}
+				g.run(b, got)
+				for i := 0; i < g.m; i++ {
+					for j := 0; j < g.n; j++ {
+						p := i*g.ldc + j
+						want := beta * g.c0[p]
+						if beta == 0 {
+							want = 0
+						}
+						if got[p] != want {
+							t.Fatalf("%s: %v: C[%d,%d] = %v, want %v", b.Name(), g, i, j, got[p], want)
+						}
+					}
+				}
+			}
+		}
+	}
+	// m = 0 or n = 0: nothing is touched.
+	c := []float64{math.Pi}
+	b.Gemm(false, false, 0, 1, 3, 1, nil, 3, []float64{1, 2, 3}, 1, 0, c, 1)
+	b.Gemm(false, false, 1, 0, 3, 1, []float64{1, 2, 3}, 3, nil, 1, 0, c, 1)
+	if c[0] != math.Pi {
+		t.Errorf("%s: empty GEMM wrote C", b.Name())
+	}
+}
+
+// gemvCase is one GEMV problem with its storage.
+type gemvCase struct {
+	tA          bool
+	m, n        int
+	alpha, beta float64
+	lda         int
+	a, x, y0    []float64
+}
+
+func newGemvCase(rng *rand.Rand, tA bool, m, n int, alpha, beta float64) gemvCase {
+	g := gemvCase{tA: tA, m: m, n: n, alpha: alpha, beta: beta}
+	g.a, g.lda = padded(rng, m, n, rng.IntN(4))
+	lx, ly := n, m
+	if tA {
+		lx, ly = m, n
+	}
+	g.x, _ = padded(rng, 1, lx, 0)
+	g.y0, _ = padded(rng, 1, ly, 0)
+	return g
+}
+
+func (g gemvCase) String() string {
+	return fmt.Sprintf("tA=%v m=%d n=%d alpha=%g beta=%g lda=%d", g.tA, g.m, g.n, g.alpha, g.beta, g.lda)
+}
+
+func (g gemvCase) run(b kernel.Backend, y []float64) {
+	b.Gemv(g.tA, g.m, g.n, g.alpha, g.a, g.lda, g.x, g.beta, y)
+}
+
+// check compares b's GEMV with Naive's; the bound is KernelSuite's with k
+// the length of the dot products.
+func (g gemvCase) check(t *testing.T, b kernel.Backend) {
+	t.Helper()
+	got := append([]float64(nil), g.y0...)
+	if g.beta == 0 {
+		fillNaN(got)
+	}
+	g.run(b, got)
+	want := append([]float64(nil), g.y0...)
+	g.run(kernel.Naive{}, want)
+	ax := make([]float64, len(g.y0))
+	kernel.Naive{}.Gemv(g.tA, g.m, g.n, 1, absSlice(g.a), g.lda, absSlice(g.x), 0, ax)
+	k := g.n
+	if g.tA {
+		k = g.m
+	}
+	// As for GEMM: 2γ_{k+2}, divided by 1 − γ_k for the computed |A||x|.
+	gk := 2 * gamma(k+2) / (1 - gamma(k))
+	for i := range got {
+		y0 := 0.0
+		if g.beta != 0 {
+			y0 = g.y0[i]
+		}
+		tol := gk * (math.Abs(g.alpha)*ax[i] + math.Abs(g.beta)*math.Abs(y0))
+		if d := math.Abs(got[i] - want[i]); !(d <= tol) {
+			t.Errorf("%s: %v: y[%d] = %v, naive %v, |diff| %g > %g", b.Name(), g, i, got[i], want[i], d, tol)
+			return
+		}
+	}
+}
+
+func gemvShapes(t *testing.T, b kernel.Backend) {
+	rng := rand.New(rand.NewPCG(3, 1))
+	sizes := []int{1, 3, 7, 8, 9, 31, 32, 33, 64, 65, 513}
+	var shapes [][2]int
+	for _, m := range sizes {
+		for _, n := range sizes {
+			shapes = append(shapes, [2]int{m, n})
+		}
+	}
+	shapes = append(shapes, [2]int{500, 512}, [2]int{500, 4096}, [2]int{4096, 33})
+	idx := 0
+	abs := alphaBetas()
+	for _, s := range shapes {
+		for _, tA := range []bool{false, true} {
+			ab := abs[idx%len(abs)]
+			idx++
+			newGemvCase(rng, tA, s[0], s[1], ab[0], ab[1]).check(t, b)
+		}
+	}
+}
+
+func gemvSpecial(t *testing.T, b kernel.Backend) {
+	rng := rand.New(rand.NewPCG(4, 1))
+	for _, tA := range []bool{false, true} {
+		for _, beta := range []float64{0, 1, -2.5} {
+			// alpha = 0 (and an empty sum): A and x are not read.
+			for _, mn := range [][3]float64{{9, 11, 0}, {0, 11, 1}, {9, 0, 1}} {
+				m, n, alpha := int(mn[0]), int(mn[1]), mn[2]
+				if tA {
+					m, n = n, m
+				}
+				g := newGemvCase(rng, tA, m, n, alpha, beta)
+				fillNaN(g.a)
+				fillNaN(g.x)
+				got := append([]float64(nil), g.y0...)
+				if beta == 0 {
+					fillNaN(got)
+				}
+				g.run(b, got)
+				for i := range got {
+					want := beta * g.y0[i]
+					if beta == 0 {
+						want = 0
+					}
+					if got[i] != want {
+						t.Fatalf("%s: %v: y[%d] = %v, want %v (exact: fl(beta·y0))", b.Name(), g, i, got[i], want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// threadCases are problems large enough for the parallel variants to split.
+func threadCases(rng *rand.Rand) ([]gemmCase, []gemvCase) {
+	gs := []gemmCase{
+		newGemmCase(rng, false, true, 500, 512, 32, 1, 0),
+		newGemmCase(rng, true, false, 512, 32, 500, 0.5, 1),
+		newGemmCase(rng, false, false, 513, 65, 300, 1, 0.25),
+		newGemmCase(rng, true, true, 65, 513, 600, -1, 0),
+		newGemmCase(rng, false, true, 500, 4096, 32, 1, 0),
+	}
+	vs := []gemvCase{
+		newGemvCase(rng, false, 500, 512, 1, 0),
+		newGemvCase(rng, true, 500, 512, 1, 0.5),
+		newGemvCase(rng, false, 513, 4095, 2, 1),
+		newGemvCase(rng, true, 513, 4095, 1, 0),
+	}
+	if testing.Short() {
+		return gs[:2], vs[:2]
+	}
+	return gs, vs
+}
+
+func sameBits(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func kernelThreads(t *testing.T, b kernel.Backend) {
+	rng := rand.New(rand.NewPCG(5, 1))
+	gs, vs := threadCases(rng)
+	prev := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(prev)
+	for _, g := range gs {
+		var out [2][]float64
+		for i, p := range []int{1, 2} {
+			runtime.GOMAXPROCS(p)
+			out[i] = append([]float64(nil), g.c0...)
+			g.run(b, out[i])
+		}
+		if !sameBits(out[0], out[1]) {
+			t.Errorf("%s: %v: GOMAXPROCS 1 and 2 differ", b.Name(), g)
+		}
+	}
+	for _, g := range vs {
+		var out [2][]float64
+		for i, p := range []int{1, 2} {
+			runtime.GOMAXPROCS(p)
+			out[i] = append([]float64(nil), g.y0...)
+			g.run(b, out[i])
+		}
+		if !sameBits(out[0], out[1]) {
+			t.Errorf("%s: %v: GOMAXPROCS 1 and 2 differ", b.Name(), g)
+		}
+	}
+}
+
+// kernelConcurrent runs the same calls from several goroutines at once on
+// one Backend; each must give the serial result.
+func kernelConcurrent(t *testing.T, b kernel.Backend) {
+	rng := rand.New(rand.NewPCG(6, 1))
+	gs, vs := threadCases(rng)
+	want := make([][]float64, len(gs)+len(vs))
+	for i, g := range gs {
+		want[i] = append([]float64(nil), g.c0...)
+		g.run(b, want[i])
+	}
+	for i, g := range vs {
+		want[len(gs)+i] = append([]float64(nil), g.y0...)
+		g.run(b, want[len(gs)+i])
+	}
+	workers := 4
+	if testing.Short() {
+		workers = 2
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, workers*len(want))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, g := range gs {
+				c := append([]float64(nil), g.c0...)
+				g.run(b, c)
+				if !sameBits(c, want[i]) {
+					errs <- g.String()
+				}
+			}
+			for i, g := range vs {
+				y := append([]float64(nil), g.y0...)
+				g.run(b, y)
+				if !sameBits(y, want[len(gs)+i]) {
+					errs <- g.String()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("%s: %s: concurrent call differs from the serial one", b.Name(), e)
+	}
+}
+
+func kernelAllocs(t *testing.T, b kernel.Backend) {
+	if _, ok := b.(kernel.Gonum); ok {
+		t.Skip("gonum's Dgemm starts goroutines (and allocates) per large call; it is a baseline, not a simulator backend")
+	}
+	rng := rand.New(rand.NewPCG(7, 1))
+	gs, vs := threadCases(rng)
+	runs := 5
+	if testing.Short() {
+		runs = 1 // AllocsPerRun averages; one steady-state call still shows an allocation
+	}
+	prev := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(prev)
+	for _, p := range []int{1, 2} {
+		runtime.GOMAXPROCS(p)
+		for _, g := range gs[:2] {
+			c := append([]float64(nil), g.c0...)
+			g.run(b, c) // warm-up: workspaces are allocated once
+			if n := testing.AllocsPerRun(runs, func() { g.run(b, c) }); n != 0 {
+				t.Errorf("%s: GOMAXPROCS=%d: %v: %v allocations per call", b.Name(), p, g, n)
+			}
+		}
+		for _, g := range vs[:2] {
+			y := append([]float64(nil), g.y0...)
+			g.run(b, y)
+			if n := testing.AllocsPerRun(runs, func() { g.run(b, y) }); n != 0 {
+				t.Errorf("%s: GOMAXPROCS=%d: %v: %v allocations per call", b.Name(), p, g, n)
+			}
+		}
+	}
+}
+
+// mustPanic reports whether f panics.
+func mustPanic(f func()) (panicked bool) {
+	defer func() { panicked = recover() != nil }()
+	f()
+	return false
+}
+
+func kernelPanics(t *testing.T, b kernel.Backend) {
+	a := make([]float64, 12)
+	x := make([]float64, 4)
+	cases := []struct {
+		name string
+		f    func()
+	}{
+		{"gemm lda < k", func() { b.Gemm(false, false, 3, 3, 4, 1, a, 3, a, 3, 0, a, 3) }},
+		{"gemm short c", func() { b.Gemm(false, false, 3, 3, 3, 1, a, 3, a, 3, 0, a[:8], 3) }},
+		{"gemm short a", func() { b.Gemm(true, false, 3, 3, 4, 1, a[:11], 3, a, 3, 0, a, 3) }},
+		{"gemm negative", func() { b.Gemm(false, false, -1, 3, 3, 1, a, 3, a, 3, 0, a, 3) }},
+		{"gemv short x", func() { b.Gemv(false, 3, 4, 1, a, 4, x[:3], 0, x) }},
+		{"gemv short y", func() { b.Gemv(true, 3, 4, 1, a, 4, x[:3], 0, x[:3]) }},
+		{"gemv lda", func() { b.Gemv(false, 3, 4, 1, a, 3, x, 0, x) }},
+	}
+	for _, c := range cases {
+		if !mustPanic(c.f) {
+			t.Errorf("%s: %s: no panic", b.Name(), c.name)
+		}
+	}
+}
