@@ -21,9 +21,10 @@ func thetaJSON(n int) string {
 }
 
 // TestEveryModelKindRuns runs every model kind (and every data kind of the
-// two-layer network) from a JSON spec with an explicit init.theta through
-// `eoskit run`, and checks that the run's files exist and that the summary
-// holds the contract's fields with finite values.
+// two-layer network) from a JSON spec with an explicit init.theta and the
+// gradient flow beside GD through `eoskit run`, and checks that the run's
+// files exist and that the summary holds the contract's fields with finite
+// values.
 func TestEveryModelKindRuns(t *testing.T) {
 	dir := t.TempDir()
 	// Data files for the "file" kind: x as CSV with a header, y as CSV.
@@ -62,7 +63,7 @@ func TestEveryModelKindRuns(t *testing.T) {
 			if tc.data != "" {
 				data = `"data": ` + tc.data + ","
 			}
-			spec := fmt.Sprintf(`{"name": %q, "model": %s, %s "init": {"theta": %s}, "gd": {"eta": %v, "steps": 40}, "measure": {"sharpness_every": 5}}`,
+			spec := fmt.Sprintf(`{"name": %q, "model": %s, %s "init": {"theta": %s}, "gd": {"eta": %v, "steps": 40}, "measure": {"sharpness_every": 5}, "flow": "gradient"}`,
 				tc.name, tc.model, data, thetaJSON(tc.p), tc.eta)
 			path := filepath.Join(dir, tc.name+".json")
 			if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
@@ -84,6 +85,11 @@ func TestEveryModelKindRuns(t *testing.T) {
 				Diverged       *bool     `json:"diverged"`
 				Steps          *int      `json:"steps"`
 				Params         int       `json:"params"`
+				Flow           *struct {
+					FinalLoss float64 `json:"final_loss"`
+					FinalT    float64 `json:"final_t"`
+					Error     string  `json:"error"`
+				} `json:"flow"`
 			}
 			if err := json.Unmarshal(b, &sum); err != nil {
 				t.Fatal(err)
@@ -97,7 +103,10 @@ func TestEveryModelKindRuns(t *testing.T) {
 			if math.IsNaN(*sum.FinalLoss) || math.IsNaN(*sum.FinalSharpness) {
 				t.Fatalf("non-finite final values: %s", b)
 			}
-			for _, f := range []string{"spec.json", "trace.csv", "loss.png", "sharpness.svg"} {
+			if f := sum.Flow; f == nil || f.Error != "" || f.FinalT != 40*tc.eta || math.IsNaN(f.FinalLoss) {
+				t.Fatalf("gradient flow: %+v, want a complete flow to t = %v", f, 40*tc.eta)
+			}
+			for _, f := range []string{"spec.json", "trace.csv", "flow_gradient.csv", "loss.png", "sharpness.svg"} {
 				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 					t.Error(err)
 				}

@@ -176,12 +176,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, stderr
 	if err != nil {
 		return exitFailure, err
 	}
-	written, err := res.Write(dir)
+	written, names, err := res.Write(dir)
 	if err != nil {
 		return exitFailure, err
 	}
 	res.Report(stdout)
-	fmt.Fprintf(stdout, "  wrote %s/ (spec.json, trace.csv, summary.json, plots)\n", written)
+	fmt.Fprintf(stdout, "  wrote %s/: %s\n", written, strings.Join(names, ", "))
 	if res.GD.Cancelled {
 		return exitInterrupted, errors.New("interrupted; partial results in " + written)
 	}

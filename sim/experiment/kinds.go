@@ -19,6 +19,9 @@ type modelParams interface {
 	// describe is a one-line human description ("deep matrix
 	// factorisation, L=3, d=2").
 	describe() string
+	// smooth reports whether the loss is twice continuously
+	// differentiable (false for ReLU networks).
+	smooth() bool
 }
 
 // ModelSpec selects the model: {"kind": K, ...the kind's parameters}.

@@ -60,10 +60,12 @@ func matrix(rows [][]float64, path string) ([]float64, int, error) {
 	return flat, n, nil
 }
 
-// noData is embedded by the kinds that take no data set.
+// noData is embedded by the kinds that take no data set (all of them
+// polynomial, hence smooth).
 type noData struct{}
 
 func (noData) needsData() bool { return false }
+func (noData) smooth() bool    { return true }
 
 // quadraticSpec: E = ½(θ−c)ᵀA(θ−c).
 type quadraticSpec struct {
@@ -262,6 +264,8 @@ type twolayerSpec struct {
 }
 
 func (*twolayerSpec) needsData() bool { return true }
+
+func (w *twolayerSpec) smooth() bool { return w.Activation != model.ReLU.String() }
 
 func (w *twolayerSpec) validate(path string) error {
 	if w.Width < 1 {

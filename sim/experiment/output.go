@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/eoskit/eoskit/sim/gd"
 )
 
 // TraceCSV returns trace.csv: a header row, then one row per recorded step
@@ -23,8 +25,21 @@ import (
 // measured at a step are empty. Numbers are written in the shortest form that reads
 // back to the same float64.
 func (r *Result) TraceCSV() []byte {
-	var b bytes.Buffer
 	m := r.Exp.Spec.Measure
+	return traceCSV(r.Trace, m, m.SharpnessEvery > 0 && *m.SharpnessCenter)
+}
+
+// FlowCSV returns flow_<kind>.csv: the flow's samples at t = kη with the
+// columns of trace.csv (without sharpness_center), or nil without a flow.
+func (r *Result) FlowCSV() []byte {
+	if r.Flow == nil {
+		return nil
+	}
+	return traceCSV(r.Flow.Trace, r.Exp.Spec.Measure, false)
+}
+
+func traceCSV(rows []gd.Row, m MeasureSpec, center bool) []byte {
+	var b bytes.Buffer
 	spectrum := m.SharpnessEvery > 0
 	b.WriteString("step,t,loss,grad_norm")
 	if spectrum {
@@ -33,12 +48,11 @@ func (r *Result) TraceCSV() []byte {
 			fmt.Fprintf(&b, ",lambda_%d", j)
 		}
 	}
-	center := spectrum && *m.SharpnessCenter
 	if center {
 		b.WriteString(",sharpness_center")
 	}
 	b.WriteByte('\n')
-	for _, row := range r.Trace {
+	for _, row := range rows {
 		b.WriteString(strconv.Itoa(row.Step))
 		for _, x := range []float64{row.T, row.Loss, row.GradNorm} {
 			b.WriteByte(',')
@@ -105,6 +119,9 @@ type Summary struct {
 	// Cycle describes the final 2-cycle (only for that regime).
 	Cycle *CycleSummary `json:"cycle,omitempty"`
 
+	// Flow summarises the continuous-time model integrated beside GD.
+	Flow *FlowSummary `json:"flow,omitempty"`
+
 	Evaluations Evaluations `json:"evaluations"`
 	Build       BuildInfo   `json:"build"`
 	// WallSeconds is the run's duration (informative only).
@@ -124,6 +141,27 @@ type CycleSummary struct {
 	// Stability.
 	CenterSharpness *float64  `json:"center_sharpness"`
 	Center          []float64 `json:"center"`
+}
+
+// FlowSummary describes the flow integrated beside GD.
+type FlowSummary struct {
+	Kind   string  `json:"kind"`
+	Method string  `json:"method"`
+	RTol   float64 `json:"rtol,omitempty"`
+	ATol   float64 `json:"atol,omitempty"`
+	Step   float64 `json:"step,omitempty"`
+	// FinalT is the time of the last sample (the run's Nη unless the
+	// integration stopped early, see Error).
+	FinalT         float64   `json:"final_t"`
+	FinalLoss      float64   `json:"final_loss"`
+	FinalSharpness *float64  `json:"final_sharpness"`
+	FinalTheta     []float64 `json:"final_theta"`
+	// Gradients, Steps and Rejected are the integrator's statistics.
+	Gradients int `json:"gradients"`
+	Steps     int `json:"steps"`
+	Rejected  int `json:"rejected"`
+	// Error says why the integration stopped before the end of the run.
+	Error string `json:"error,omitempty"`
 }
 
 // Evaluations counts the objective's evaluations over the whole run.
@@ -186,6 +224,18 @@ func (r *Result) Summary() Summary {
 		}
 	}
 	sum.MaxSharpness = nullable(maxS)
+	if f := r.Flow; f != nil && len(f.Trace) > 0 {
+		last := f.Trace[len(f.Trace)-1]
+		fs := &FlowSummary{
+			Kind: f.Spec.Kind, Method: f.Spec.Method, RTol: f.Spec.RTol, ATol: f.Spec.ATol, Step: f.Spec.Step,
+			FinalT: last.T, FinalLoss: last.Loss, FinalSharpness: nullable(last.Sharpness()), FinalTheta: f.FinalTheta,
+			Gradients: f.Stats.Evals, Steps: f.Stats.Steps, Rejected: f.Stats.Rejected,
+		}
+		if f.Err != nil {
+			fs.Error = f.Err.Error()
+		}
+		sum.Flow = fs
+	}
 	if a.Regime == "2-cycle" {
 		c := &CycleSummary{Losses: a.Losses, MeanLoss: a.MeanLoss, CenterLoss: a.CenterLoss, AmplitudeSq: a.AmplitudeSq, Center: a.Center}
 		if r.CenterEigen != nil {

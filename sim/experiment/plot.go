@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -98,7 +99,7 @@ func (f *figure) render() (pngData, svgData []byte, err error) {
 	p.Y.Label.Text = f.ylabel
 	if f.logY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = decadeTicks{}
 	}
 	p.Add(plotter.NewGrid())
 	xmin, xmax := math.Inf(1), math.Inf(-1)
@@ -190,9 +191,23 @@ func (r *Result) Plots() (map[string]*figure, error) {
 			curves: []series{{label: "GD", x: steps, y: loss}},
 		},
 	}
+	var flowSteps, flowLoss, flowSharp []float64
+	if f := r.Flow; f != nil {
+		for _, row := range f.Trace {
+			flowSteps = append(flowSteps, float64(row.Step))
+			flowLoss = append(flowLoss, row.Loss)
+			flowSharp = append(flowSharp, row.Sharpness())
+		}
+		label := f.Spec.Kind + " flow"
+		figs["loss"].curves = append(figs["loss"].curves, series{label: label, x: flowSteps, y: flowLoss, dash: true})
+	}
 	if measured {
 		curves := []series{measuredCurve("at the iterate θ_k", steps, sharp)}
 		if c := measuredCurve("at the period-2 average θ̄_k", steps, center); len(c.x) > 0 {
+			curves = append(curves, c)
+		}
+		if c := measuredCurve("gradient flow at t = kη", flowSteps, flowSharp); len(c.x) > 0 {
+			c.dash = true
 			curves = append(curves, c)
 		}
 		figs["sharpness"] = &figure{
@@ -215,4 +230,33 @@ func measuredCurve(label string, x, y []float64) series {
 		}
 	}
 	return c
+}
+
+// decadeTicks labels a log axis at powers of ten ("1e-3"), labelling every
+// k-th decade so that at most about eight labels are drawn.
+type decadeTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi > lo) {
+		return nil
+	}
+	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
+	step := max(1, (b-a+7)/8)
+	var ticks []plot.Tick
+	for e := a; e <= b; e++ {
+		v := math.Pow(10, float64(e))
+		if v < lo || v > hi {
+			continue
+		}
+		t := plot.Tick{Value: v}
+		if (e-a)%step == 0 {
+			t.Label = fmt.Sprintf("1e%d", e)
+			if e >= -2 && e <= 3 {
+				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
 }

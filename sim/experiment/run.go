@@ -31,8 +31,11 @@ type Result struct {
 	// FinalEigen is the spectrum at the final iterate; CenterEigen at the
 	// centre θ̄ of the last two iterates when the run ended on a 2-cycle.
 	FinalEigen, CenterEigen *gd.Eigen
-	// Counts are the objective evaluations of the whole run (GD, spectrum,
-	// analysis).
+	// Flow is the continuous-time model integrated beside GD (nil unless
+	// the spec asks for one).
+	Flow *FlowResult
+	// Counts are the objective evaluations of GD, its measurements and the
+	// analysis (the flow's gradients are in Flow.Stats.Evals).
 	Counts sim.Counts
 	// Wall is the run's wall-clock duration (reported, never tested).
 	Wall time.Duration
@@ -116,6 +119,13 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		}
 	}
 	r.Counts = obj.N
+	if s.Flow != nil {
+		fr, err := e.runFlow(spec, sim.NewCounted(e.Objective))
+		if err != nil {
+			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+		}
+		r.Flow = fr
+	}
 	r.Wall = time.Since(start)
 	return r, nil
 }

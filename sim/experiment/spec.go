@@ -34,6 +34,9 @@ type Spec struct {
 	GD GDSpec `json:"gd" spec:"required"`
 	// Measure says what is recorded along the run.
 	Measure MeasureSpec `json:"measure"`
+	// Flow, when present, integrates a continuous-time model from θ₀ on the
+	// run's time grid t = kη and writes it beside GD (flow_<kind>.csv).
+	Flow *FlowSpec `json:"flow,omitempty"`
 
 	// dir is the folder of the spec file (empty for embedded specs); data
 	// file paths are relative to it.
@@ -158,6 +161,11 @@ func (s *Spec) validate() error {
 	}
 	if err := s.Init.validate(); err != nil {
 		return err
+	}
+	if s.Flow != nil {
+		if err := s.Flow.validate(s.GD.Eta, s.Model.params.smooth()); err != nil {
+			return err
+		}
 	}
 	if err := s.Model.params.validate("model"); err != nil {
 		return err

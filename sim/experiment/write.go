@@ -16,6 +16,11 @@ func (r *Result) Files() ([]string, map[string][]byte, error) {
 		"summary.json": r.SummaryJSON(),
 	}
 	names := []string{"spec.json", "trace.csv", "summary.json"}
+	if r.Flow != nil {
+		name := "flow_" + r.Flow.Spec.Kind + ".csv"
+		files[name] = r.FlowCSV()
+		names = append(names, name)
+	}
 	figs, err := r.Plots()
 	if err != nil {
 		return nil, nil, err
@@ -40,20 +45,20 @@ func (r *Result) Files() ([]string, map[string][]byte, error) {
 // appears complete or not at all, and replaces a previous result only when
 // every file is written. A cancelled run is written to dir + ".interrupted"
 // instead, so that it never replaces a finished result. Write returns the
-// folder written.
-func (r *Result) Write(dir string) (string, error) {
+// folder written and the names of the files in it.
+func (r *Result) Write(dir string) (string, []string, error) {
 	names, files, err := r.Files()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	out, err := newOutDir(dir)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer out.Abort()
 	for _, n := range names {
 		if err := out.WriteFile(n, files[n]); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
 	dest := out.final
@@ -61,9 +66,9 @@ func (r *Result) Write(dir string) (string, error) {
 		dest += ".interrupted"
 	}
 	if err := out.Commit(dest); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return dest, nil
+	return dest, names, nil
 }
 
 // Report writes a short human summary of the run: the regime it ended in,
@@ -101,6 +106,17 @@ func (r *Result) Report(w io.Writer) {
 	}
 	if len(parts) > 0 {
 		fmt.Fprintf(w, "  sharpness: %s; 2/η = %.6g\n", strings.Join(parts, ", "), two)
+	}
+	if f := sum.Flow; f != nil {
+		fmt.Fprintf(w, "  %s flow (%s): loss %.6g at t = %g", f.Kind, f.Method, f.FinalLoss, f.FinalT)
+		if f.FinalSharpness != nil {
+			fmt.Fprintf(w, ", sharpness %.6g (%.4f × 2/η)", *f.FinalSharpness, *f.FinalSharpness/two)
+		}
+		fmt.Fprintf(w, "; %d gradients in %d steps", f.Gradients, f.Steps)
+		if f.Error != "" {
+			fmt.Fprintf(w, "; stopped early: %s", f.Error)
+		}
+		fmt.Fprintln(w)
 	}
 }
 

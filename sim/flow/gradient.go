@@ -40,6 +40,11 @@ type Grid struct {
 	Steps int
 	// Every samples every Every steps (0 means 1).
 	Every int
+	// MaxSteps bounds the integrator's attempted steps over the whole grid
+	// (0: the ode package's default). A flow that needs more stops with an
+	// error wrapping ode.ErrMaxSteps, keeping the samples it reached — the
+	// guard against flows that chatter on a non-smooth loss (ReLU kinks).
+	MaxSteps int
 }
 
 // SampleFunc receives the flow's state at t = kη. theta is valid only during
@@ -62,7 +67,7 @@ func Sample(f ode.Func, theta0 []float64, grid Grid, m ode.Method, c ode.Control
 	every := max(grid.Every, 1)
 	it := ode.NewIntegrator(m)
 	p := ode.Problem{F: f, Y0: theta0, T0: 0, T1: float64(grid.Steps) * grid.Eta}
-	if err := it.Init(p, c, ode.Options{}); err != nil {
+	if err := it.Init(p, c, ode.Options{MaxSteps: grid.MaxSteps}); err != nil {
 		return it.Stats(), fmt.Errorf("flow: %w", err)
 	}
 	theta := make([]float64, len(theta0))
