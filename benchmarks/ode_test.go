@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/eoskit/eoskit/reference"
+	"github.com/eoskit/eoskit/sim/data"
+	"github.com/eoskit/eoskit/sim/flow"
+	"github.com/eoskit/eoskit/sim/model"
 	"github.com/eoskit/eoskit/sim/ode"
 )
 
@@ -51,5 +54,54 @@ func BenchmarkODEArenstorf(b *testing.B) {
 				b.ReportMetric(math.Sqrt(e)/1e-9, "err-at-T/1e-9")
 			})
 		}
+	}
+}
+
+// BenchmarkODEGradientFlow integrates the gradient flow θ' = −∇E(θ) of the
+// anchor's two-layer network (shared/anchors/w5_ode.py part (ii): n = 500,
+// d = 32, m = 512, tanh, NTK scaling, the width-4 teacher's labels, the
+// anchors' exact initialisation) from t = 0 to 50 at rtol = atol = 1e-6, with
+// DP5 and DOP853. One op is a whole integration. Metrics: rhs-evals/op
+// (gradients; SciPy needs 110 with either RK45 or DOP853) and the loss at
+// T = 50.
+//
+//	go test ./benchmarks -run '^$' -bench ODEGradientFlow -benchtime 5x
+func BenchmarkODEGradientFlow(b *testing.B) {
+	set, err := data.Anchor(data.AnchorN, data.AnchorD, data.AnchorTeacher)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const m = 512
+	net, err := model.NewTwoLayer(model.TwoLayerConfig{
+		Width: m, Activation: model.Tanh, Scaling: model.NTK, Outputs: 1,
+		N: set.N, D: set.D, X: set.X, Y: set.Y,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	theta0 := data.AnchorInit(m, set.D)
+	p := ode.Problem{F: flow.NewGradient(net).RHS, Y0: theta0, T0: 0, T1: 50}
+	for _, meth := range []ode.Method{ode.DP5(), ode.DOP853()} {
+		b.Run("method="+meth.Name()+"/problem=twolayer-m512-ntk", func(b *testing.B) {
+			it := ode.NewIntegrator(meth)
+			ctrl := ode.PI{RTol: 1e-6, ATol: 1e-6}
+			run := func() {
+				if err := it.Init(p, ctrl, ode.Options{}); err != nil {
+					b.Fatal(err)
+				}
+				if err := it.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			run()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				run()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(it.Stats().Evals), "rhs-evals/op")
+			b.ReportMetric(net.Loss(it.Y()), "loss-at-T")
+		})
 	}
 }
