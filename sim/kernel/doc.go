@@ -1,7 +1,56 @@
-// Package kernel provides the dense matrix kernels that the two-layer
-// network (and the kinetic particle system) spend their time in, behind one
-// small interface with interchangeable variants selected at run time.
+// Package kernel provides the dense kernels that the two-layer network (and
+// the kinetic particle system) spend their time in: GEMM and GEMV behind one
+// small interface with interchangeable variants selected at run time, and
+// the activation passes (σ, σ', σ″ over slices, and the backward pass's
+// outer-product scaling) fused to save sweeps over memory.
+//
+// # Matrices
 //
 // All matrices are row-major, as in gonum's blas64: element (i, j) of an
-// r×c matrix a with leading dimension lda ≥ c is a[i*lda+j].
+// r×c matrix a with leading dimension lda ≥ c is a[i*lda+j]. Backend.Gemm
+// computes C = alpha·op(A)·op(B) + beta·C and Backend.Gemv
+// y = alpha·op(A)·x + beta·y, BLAS-style (beta = 0 ignores C; alpha = 0 or
+// k = 0 does not read A and B). Wrong lengths or leading dimensions panic.
+//
+// # Variants
+//
+// Get(name) returns a variant, Names lists those compiled in, Default is
+// the fastest (asm):
+//
+//   - naive: the textbook triple loop, the reference of the tests.
+//   - gonum: gonum's pure-Go BLAS (it allocates per large call).
+//   - tuned: pure Go, GotoBLAS-style packing and cache blocking, a 6×8
+//     register tile, goroutine parallelism over whole tiles.
+//   - asm: tuned's driver with AVX2+FMA3 micro-kernels (internal/avx), chosen
+//     by CPU feature detection; tuned's kernels where the CPU lacks them and
+//     outside amd64.
+//   - openblas: cgo to the system OpenBLAS (libopenblas-dev), single-threaded,
+//     only in builds with -tags openblas.
+//
+// Every variant gives bit-identical results for identical inputs whatever
+// GOMAXPROCS is (tuned and asm split the output by whole tiles, never along
+// k, and each element runs the same operations whoever computes it), does
+// not allocate in steady state (except gonum) and is safe for concurrent use.
+// Different variants agree to rounding, within γ_{k+2}·(|α||A||B| + |β||C|)
+// of the exact result. tuned and asm start helper goroutines lazily
+// (runtime.NumCPU() − 1 per Backend value) that end when the Backend is
+// garbage collected: keep one Backend and reuse it.
+//
+// # Activations
+//
+// Activation (ActTanh, ActGELU, ActReLU) evaluates σ, σ' and σ″ over
+// slices (Eval, Deriv, Deriv2; outputs may be the input slice). Tanh is a
+// fast tanh within 2 ULP of math.Tanh (1.5 ULP of the exact value),
+// vectorised with AVX2 and bit-identical on every path. MulOuter and
+// TanhMulOuter form the backward pass's G = σ'(Z) ⊙ (α·u vᵀ) in one sweep.
+//
+// The two-layer network f(x) = s·Σ_i a_i σ(w_i·x) with data X (n×d), weights
+// W (m×d), a (m), residual r = f − y and c = s/n uses, per gradient:
+//
+//	b.Gemm(false, true, n, m, d, 1, X, d, W, d, 0, Z, m)   // Z = X·Wᵀ
+//	kernel.ActTanh.Eval(H, Z)                              // H = tanh Z (Deriv also gives 1 − H²)
+//	b.Gemv(false, n, m, s, H, m, a, 0, f)                  // f = s·H·a
+//	b.Gemv(true, n, m, c, H, m, r, 0, ga)                  // g_a = c·Hᵀ·r
+//	kernel.TanhMulOuter(n, m, c, r, a, H, m, G, m)         // G = (1 − H²) ⊙ (c·r aᵀ)
+//	b.Gemm(true, false, m, d, n, 1, G, m, X, d, 0, gW, d)  // g_W = Gᵀ·X
 package kernel

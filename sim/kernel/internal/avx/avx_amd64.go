@@ -1,0 +1,36 @@
+//go:build amd64
+
+package avx
+
+import "golang.org/x/sys/cpu"
+
+// Supported reports whether the CPU and OS support AVX2 and FMA3.
+func Supported() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
+
+// GemmKernel computes one 6×8 tile of C (leading dimension ldc, in
+// elements): C = alpha·acc + beta·C (C is not read when beta is zero),
+// where acc_ij = Σ_l a[l*6+i]·b[l*8+j] for l < kc ≥ 1, one fused
+// multiply-add chain per element from +0, and the epilogue is fma(beta, C,
+// alpha·acc) with alpha·acc rounded.
+//
+//go:noescape
+func GemmKernel(kc int, a, b, c *float64, ldc int, alpha, beta float64)
+
+// GemvN4 writes the dot products of four rows of A (n ≥ 1 columns, leading
+// dimension lda) with x into out, each as eight lane chains over j ≡ l
+// (mod 8), a tail chain, and ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) + tail.
+//
+//go:noescape
+func GemvN4(n int, a *float64, lda int, x *float64, out *[4]float64)
+
+// GemvT32 continues the chains acc[j] = fma(a[i*lda+j], x[i], acc[j]),
+// j < 32, over m ≥ 1 rows in order.
+//
+//go:noescape
+func GemvT32(m int, a *float64, lda int, x *float64, acc *[32]float64)
+
+// Tanh writes dst[i] = tanh(src[i]) for i < n (n a multiple of 4) with the
+// algorithm and constants of sim/kernel.Tanh.
+//
+//go:noescape
+func Tanh(dst, src *float64, n int)

@@ -1,0 +1,663 @@
+//go:build amd64
+
+#include "textflag.h"
+
+// AVX2+FMA3 kernels. Each reproduces, bit for bit, the operation sequence of
+// its pure-Go counterpart (gemmKernelGo, gemvRowGo, gemvColsGo, Tanh): the
+// same fused multiply-adds in the same order, so results do not depend on
+// the kernel set.
+
+// func GemmKernel(kc int, a, b, c *float64, ldc int, alpha, beta float64)
+//
+// C[0:6, 0:8] = alpha·acc + beta·C (C not read when beta == 0), where
+// acc = Σ_l a[l*6+i]·b[l*8+j] as one FMA chain per element. Accumulators:
+// row i in Y(4+2i) (columns 0-3) and Y(5+2i) (columns 4-7).
+TEXT ·GemmKernel(SB), NOSPLIT, $0-56
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $3, R8
+
+	// Warm the six rows of the C tile while the products run.
+	MOVQ DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+	ADDQ R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+	ADDQ R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+	ADDQ R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+	ADDQ R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+	ADDQ R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+	VXORPD Y12, Y12, Y12
+	VXORPD Y13, Y13, Y13
+	VXORPD Y14, Y14, Y14
+	VXORPD Y15, Y15, Y15
+
+	MOVQ CX, BX
+	SHRQ $1, BX
+	JZ   gemm_tail
+
+gemm_loop2:
+	VMOVUPD      (DI), Y0
+	VMOVUPD      32(DI), Y1
+	VBROADCASTSD (SI), Y2
+	VFMADD231PD  Y0, Y2, Y4
+	VFMADD231PD  Y1, Y2, Y5
+	VBROADCASTSD 8(SI), Y3
+	VFMADD231PD  Y0, Y3, Y6
+	VFMADD231PD  Y1, Y3, Y7
+	VBROADCASTSD 16(SI), Y2
+	VFMADD231PD  Y0, Y2, Y8
+	VFMADD231PD  Y1, Y2, Y9
+	VBROADCASTSD 24(SI), Y3
+	VFMADD231PD  Y0, Y3, Y10
+	VFMADD231PD  Y1, Y3, Y11
+	VBROADCASTSD 32(SI), Y2
+	VFMADD231PD  Y0, Y2, Y12
+	VFMADD231PD  Y1, Y2, Y13
+	VBROADCASTSD 40(SI), Y3
+	VFMADD231PD  Y0, Y3, Y14
+	VFMADD231PD  Y1, Y3, Y15
+
+	VMOVUPD      64(DI), Y0
+	VMOVUPD      96(DI), Y1
+	VBROADCASTSD 48(SI), Y2
+	VFMADD231PD  Y0, Y2, Y4
+	VFMADD231PD  Y1, Y2, Y5
+	VBROADCASTSD 56(SI), Y3
+	VFMADD231PD  Y0, Y3, Y6
+	VFMADD231PD  Y1, Y3, Y7
+	VBROADCASTSD 64(SI), Y2
+	VFMADD231PD  Y0, Y2, Y8
+	VFMADD231PD  Y1, Y2, Y9
+	VBROADCASTSD 72(SI), Y3
+	VFMADD231PD  Y0, Y3, Y10
+	VFMADD231PD  Y1, Y3, Y11
+	VBROADCASTSD 80(SI), Y2
+	VFMADD231PD  Y0, Y2, Y12
+	VFMADD231PD  Y1, Y2, Y13
+	VBROADCASTSD 88(SI), Y3
+	VFMADD231PD  Y0, Y3, Y14
+	VFMADD231PD  Y1, Y3, Y15
+
+	ADDQ $96, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ  gemm_loop2
+
+gemm_tail:
+	ANDQ $1, CX
+	JZ   gemm_store
+	VMOVUPD      (DI), Y0
+	VMOVUPD      32(DI), Y1
+	VBROADCASTSD (SI), Y2
+	VFMADD231PD  Y0, Y2, Y4
+	VFMADD231PD  Y1, Y2, Y5
+	VBROADCASTSD 8(SI), Y3
+	VFMADD231PD  Y0, Y3, Y6
+	VFMADD231PD  Y1, Y3, Y7
+	VBROADCASTSD 16(SI), Y2
+	VFMADD231PD  Y0, Y2, Y8
+	VFMADD231PD  Y1, Y2, Y9
+	VBROADCASTSD 24(SI), Y3
+	VFMADD231PD  Y0, Y3, Y10
+	VFMADD231PD  Y1, Y3, Y11
+	VBROADCASTSD 32(SI), Y2
+	VFMADD231PD  Y0, Y2, Y12
+	VFMADD231PD  Y1, Y2, Y13
+	VBROADCASTSD 40(SI), Y3
+	VFMADD231PD  Y0, Y3, Y14
+	VFMADD231PD  Y1, Y3, Y15
+
+gemm_store:
+	// acc = alpha·acc (rounded), as gemmKernelGo's epilogue.
+	VBROADCASTSD alpha+40(FP), Y0
+	VMULPD       Y0, Y4, Y4
+	VMULPD       Y0, Y5, Y5
+	VMULPD       Y0, Y6, Y6
+	VMULPD       Y0, Y7, Y7
+	VMULPD       Y0, Y8, Y8
+	VMULPD       Y0, Y9, Y9
+	VMULPD       Y0, Y10, Y10
+	VMULPD       Y0, Y11, Y11
+	VMULPD       Y0, Y12, Y12
+	VMULPD       Y0, Y13, Y13
+	VMULPD       Y0, Y14, Y14
+	VMULPD       Y0, Y15, Y15
+
+	VMOVSD  beta+48(FP), X1
+	VXORPD  X2, X2, X2
+	VUCOMISD X2, X1
+	JNE     gemm_beta
+	JP      gemm_beta
+
+	// beta == 0: C is not read.
+	VMOVUPD Y4, (DX)
+	VMOVUPD Y5, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPD Y6, (DX)
+	VMOVUPD Y7, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPD Y8, (DX)
+	VMOVUPD Y9, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPD Y10, (DX)
+	VMOVUPD Y11, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPD Y12, (DX)
+	VMOVUPD Y13, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPD Y14, (DX)
+	VMOVUPD Y15, 32(DX)
+	VZEROUPPER
+	RET
+
+gemm_beta:
+	// C = fma(beta, C, alpha·acc).
+	VBROADCASTSD beta+48(FP), Y1
+	VFMADD231PD  (DX), Y1, Y4
+	VFMADD231PD  32(DX), Y1, Y5
+	VMOVUPD      Y4, (DX)
+	VMOVUPD      Y5, 32(DX)
+	ADDQ         R8, DX
+	VFMADD231PD  (DX), Y1, Y6
+	VFMADD231PD  32(DX), Y1, Y7
+	VMOVUPD      Y6, (DX)
+	VMOVUPD      Y7, 32(DX)
+	ADDQ         R8, DX
+	VFMADD231PD  (DX), Y1, Y8
+	VFMADD231PD  32(DX), Y1, Y9
+	VMOVUPD      Y8, (DX)
+	VMOVUPD      Y9, 32(DX)
+	ADDQ         R8, DX
+	VFMADD231PD  (DX), Y1, Y10
+	VFMADD231PD  32(DX), Y1, Y11
+	VMOVUPD      Y10, (DX)
+	VMOVUPD      Y11, 32(DX)
+	ADDQ         R8, DX
+	VFMADD231PD  (DX), Y1, Y12
+	VFMADD231PD  32(DX), Y1, Y13
+	VMOVUPD      Y12, (DX)
+	VMOVUPD      Y13, 32(DX)
+	ADDQ         R8, DX
+	VFMADD231PD  (DX), Y1, Y14
+	VFMADD231PD  32(DX), Y1, Y15
+	VMOVUPD      Y14, (DX)
+	VMOVUPD      Y15, 32(DX)
+	VZEROUPPER
+	RET
+
+// func GemvN4(n int, a *float64, lda int, x *float64, out *[4]float64)
+//
+// Row r's lane sums s0..s3 are in Y(2r), s4..s7 in Y(2r+1); its tail chain
+// in X(10+r).
+TEXT ·GemvN4(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $3, R8
+	LEAQ (SI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	MOVQ x+24(FP), DI
+	MOVQ out+32(FP), DX
+
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+	VXORPD Y12, Y12, Y12
+	VXORPD Y13, Y13, Y13
+
+	XORQ AX, AX
+	MOVQ CX, BX
+	SHRQ $3, BX
+	JZ   gemvn_tail
+
+gemvn_loop:
+	VMOVUPD     (DI)(AX*1), Y8
+	VMOVUPD     32(DI)(AX*1), Y9
+	VFMADD231PD (SI)(AX*1), Y8, Y0
+	VFMADD231PD 32(SI)(AX*1), Y9, Y1
+	VFMADD231PD (R9)(AX*1), Y8, Y2
+	VFMADD231PD 32(R9)(AX*1), Y9, Y3
+	VFMADD231PD (R10)(AX*1), Y8, Y4
+	VFMADD231PD 32(R10)(AX*1), Y9, Y5
+	VFMADD231PD (R11)(AX*1), Y8, Y6
+	VFMADD231PD 32(R11)(AX*1), Y9, Y7
+	ADDQ        $64, AX
+	DECQ        BX
+	JNZ         gemvn_loop
+
+gemvn_tail:
+	ANDQ $7, CX
+	JZ   gemvn_reduce
+
+gemvn_tailloop:
+	VMOVSD      (DI)(AX*1), X8
+	VFMADD231SD (SI)(AX*1), X8, X10
+	VFMADD231SD (R9)(AX*1), X8, X11
+	VFMADD231SD (R10)(AX*1), X8, X12
+	VFMADD231SD (R11)(AX*1), X8, X13
+	ADDQ        $8, AX
+	DECQ        CX
+	JNZ         gemvn_tailloop
+
+gemvn_reduce:
+	// ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) + tail, per row.
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	VADDSD       X10, X0, X0
+	VMOVSD       X0, (DX)
+
+	VADDPD       Y3, Y2, Y2
+	VEXTRACTF128 $1, Y2, X3
+	VADDPD       X3, X2, X2
+	VHADDPD      X2, X2, X2
+	VADDSD       X11, X2, X2
+	VMOVSD       X2, 8(DX)
+
+	VADDPD       Y5, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPD       X5, X4, X4
+	VHADDPD      X4, X4, X4
+	VADDSD       X12, X4, X4
+	VMOVSD       X4, 16(DX)
+
+	VADDPD       Y7, Y6, Y6
+	VEXTRACTF128 $1, Y6, X7
+	VADDPD       X7, X6, X6
+	VHADDPD      X6, X6, X6
+	VADDSD       X13, X6, X6
+	VMOVSD       X6, 24(DX)
+	VZEROUPPER
+	RET
+
+// func GemvT32(m int, a *float64, lda int, x *float64, acc *[32]float64)
+TEXT ·GemvT32(SB), NOSPLIT, $0-40
+	MOVQ m+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $3, R8
+	MOVQ x+24(FP), DI
+	MOVQ acc+32(FP), DX
+
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	VMOVUPD 64(DX), Y2
+	VMOVUPD 96(DX), Y3
+	VMOVUPD 128(DX), Y4
+	VMOVUPD 160(DX), Y5
+	VMOVUPD 192(DX), Y6
+	VMOVUPD 224(DX), Y7
+
+gemvt_loop:
+	VBROADCASTSD (DI), Y8
+	VFMADD231PD  (SI), Y8, Y0
+	VFMADD231PD  32(SI), Y8, Y1
+	VFMADD231PD  64(SI), Y8, Y2
+	VFMADD231PD  96(SI), Y8, Y3
+	VFMADD231PD  128(SI), Y8, Y4
+	VFMADD231PD  160(SI), Y8, Y5
+	VFMADD231PD  192(SI), Y8, Y6
+	VFMADD231PD  224(SI), Y8, Y7
+	ADDQ         $8, DI
+	ADDQ         R8, SI
+	DECQ         CX
+	JNZ          gemvt_loop
+
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VMOVUPD Y2, 64(DX)
+	VMOVUPD Y3, 96(DX)
+	VMOVUPD Y4, 128(DX)
+	VMOVUPD Y5, 160(DX)
+	VMOVUPD Y6, 192(DX)
+	VMOVUPD Y7, 224(DX)
+	VZEROUPPER
+	RET
+
+// func Tanh(dst, src *float64, n int)
+//
+// Eight lanes per iteration in two interleaved streams (Y0-Y7, Y8-Y15) so
+// that the long dependency chains of the two polynomials overlap; both
+// branches are computed and blended. A last group of four runs one stream.
+TEXT ·Tanh(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	LEAQ tanhconst<>(SB), R8
+	MOVQ CX, BX
+	SHRQ $3, BX
+	JZ   tanh_four
+
+tanh_loop8:
+	VMOVUPD 0(SI), Y0
+	VMOVUPD 32(SI), Y8
+	VANDPD 0(R8), Y0, Y1
+	VANDPD 0(R8), Y8, Y9
+	VMULPD Y1, Y1, Y2
+	VMULPD Y9, Y9, Y10
+	VMINPD 96(R8), Y1, Y5
+	VMINPD 96(R8), Y9, Y13
+	VMOVUPD 672(R8), Y3
+	VMOVUPD 672(R8), Y11
+	VADDPD Y5, Y5, Y5
+	VADDPD Y13, Y13, Y13
+	VMOVUPD 160(R8), Y6
+	VMOVUPD 160(R8), Y14
+	VMULPD Y2, Y1, Y4
+	VMULPD Y10, Y9, Y12
+	VFMADD231PD 128(R8), Y5, Y6
+	VFMADD231PD 128(R8), Y13, Y14
+	VSUBPD 160(R8), Y6, Y7
+	VSUBPD 160(R8), Y14, Y15
+	VFMADD213PD 640(R8), Y2, Y3
+	VFMADD213PD 640(R8), Y10, Y11
+	VFMADD231PD 192(R8), Y7, Y5
+	VFMADD231PD 192(R8), Y15, Y13
+	VFMADD213PD 608(R8), Y2, Y3
+	VFMADD213PD 608(R8), Y10, Y11
+	VFMADD231PD 224(R8), Y7, Y5
+	VFMADD231PD 224(R8), Y15, Y13
+	VFMADD213PD 576(R8), Y2, Y3
+	VFMADD213PD 576(R8), Y10, Y11
+	VMOVUPD 1056(R8), Y7
+	VMOVUPD 1056(R8), Y15
+	VFMADD213PD 544(R8), Y2, Y3
+	VFMADD213PD 544(R8), Y10, Y11
+	VFMADD213PD 1024(R8), Y5, Y7
+	VFMADD213PD 1024(R8), Y13, Y15
+	VFMADD213PD 512(R8), Y2, Y3
+	VFMADD213PD 512(R8), Y10, Y11
+	VFMADD213PD 992(R8), Y5, Y7
+	VFMADD213PD 992(R8), Y13, Y15
+	VFMADD213PD 480(R8), Y2, Y3
+	VFMADD213PD 480(R8), Y10, Y11
+	VFMADD213PD 960(R8), Y5, Y7
+	VFMADD213PD 960(R8), Y13, Y15
+	VFMADD213PD 448(R8), Y2, Y3
+	VFMADD213PD 448(R8), Y10, Y11
+	VFMADD213PD 928(R8), Y5, Y7
+	VFMADD213PD 928(R8), Y13, Y15
+	VFMADD213PD 416(R8), Y2, Y3
+	VFMADD213PD 416(R8), Y10, Y11
+	VFMADD213PD 896(R8), Y5, Y7
+	VFMADD213PD 896(R8), Y13, Y15
+	VFMADD213PD 384(R8), Y2, Y3
+	VFMADD213PD 384(R8), Y10, Y11
+	VFMADD213PD 864(R8), Y5, Y7
+	VFMADD213PD 864(R8), Y13, Y15
+	VFMADD213PD 352(R8), Y2, Y3
+	VFMADD213PD 352(R8), Y10, Y11
+	VFMADD213PD 832(R8), Y5, Y7
+	VFMADD213PD 832(R8), Y13, Y15
+	VFMADD213PD Y1, Y3, Y4
+	VFMADD213PD Y9, Y11, Y12
+	VFMADD213PD 800(R8), Y5, Y7
+	VFMADD213PD 800(R8), Y13, Y15
+	VFMADD213PD 768(R8), Y5, Y7
+	VFMADD213PD 768(R8), Y13, Y15
+	VFMADD213PD 736(R8), Y5, Y7
+	VFMADD213PD 736(R8), Y13, Y15
+	VFMADD213PD 704(R8), Y5, Y7
+	VFMADD213PD 704(R8), Y13, Y15
+	VPSLLQ $52, Y6, Y6
+	VPSLLQ $52, Y14, Y14
+	VPADDQ 256(R8), Y6, Y6
+	VPADDQ 256(R8), Y14, Y14
+	VMULPD Y6, Y7, Y7
+	VMULPD Y14, Y15, Y15
+	VADDPD 288(R8), Y7, Y7
+	VADDPD 288(R8), Y15, Y15
+	VMOVUPD 320(R8), Y5
+	VMOVUPD 320(R8), Y13
+	VDIVPD Y7, Y5, Y5
+	VDIVPD Y15, Y13, Y13
+	VMOVUPD 288(R8), Y7
+	VMOVUPD 288(R8), Y15
+	VSUBPD Y5, Y7, Y7
+	VSUBPD Y13, Y15, Y15
+	VCMPPD $0x1d, 64(R8), Y1, Y3
+	VCMPPD $0x1d, 64(R8), Y9, Y11
+	VBLENDVPD Y3, Y7, Y4, Y4
+	VBLENDVPD Y11, Y15, Y12, Y12
+	VANDPD 32(R8), Y0, Y0
+	VANDPD 32(R8), Y8, Y8
+	VORPD Y0, Y4, Y4
+	VORPD Y8, Y12, Y12
+	VMOVUPD Y4, 0(DI)
+	VMOVUPD Y12, 32(DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ BX
+	JNZ  tanh_loop8
+
+tanh_four:
+	TESTQ $4, CX
+	JZ    tanh_done
+	VMOVUPD (SI), Y0                // x
+	VANDPD  0(R8), Y0, Y1           // a = |x|
+
+	// small: res = fma(a·z, P(z), a), z = a²
+	VMULPD      Y1, Y1, Y2
+	VMOVUPD     672(R8), Y3         // P10
+	VFMADD213PD 640(R8), Y2, Y3     // p = p·z + P9
+	VFMADD213PD 608(R8), Y2, Y3
+	VFMADD213PD 576(R8), Y2, Y3
+	VFMADD213PD 544(R8), Y2, Y3
+	VFMADD213PD 512(R8), Y2, Y3
+	VFMADD213PD 480(R8), Y2, Y3
+	VFMADD213PD 448(R8), Y2, Y3
+	VFMADD213PD 416(R8), Y2, Y3
+	VFMADD213PD 384(R8), Y2, Y3
+	VFMADD213PD 352(R8), Y2, Y3     // + P0
+	VMULPD      Y2, Y1, Y4          // a·z
+	VFMADD213PD Y1, Y3, Y4          // a·z·p + a
+
+	// large: res = 1 − 2/(e+1), e = 2^k·Q(r)
+	VMINPD      96(R8), Y1, Y5      // min(a, 22)
+	VADDPD      Y5, Y5, Y5          // y
+	VMOVUPD     160(R8), Y6         // magic
+	VFMADD231PD 128(R8), Y5, Y6     // t = y·log2e + magic
+	VSUBPD      160(R8), Y6, Y7     // kd = t − magic
+	VMOVAPD     Y5, Y8
+	VFMADD231PD 192(R8), Y7, Y8     // r = kd·(−ln2hi) + y
+	VFMADD231PD 224(R8), Y7, Y8     // r = kd·(−ln2lo) + r
+	VMOVUPD     1056(R8), Y9        // Q11
+	VFMADD213PD 1024(R8), Y8, Y9    // q = q·r + Q10
+	VFMADD213PD 992(R8), Y8, Y9
+	VFMADD213PD 960(R8), Y8, Y9
+	VFMADD213PD 928(R8), Y8, Y9
+	VFMADD213PD 896(R8), Y8, Y9
+	VFMADD213PD 864(R8), Y8, Y9
+	VFMADD213PD 832(R8), Y8, Y9
+	VFMADD213PD 800(R8), Y8, Y9
+	VFMADD213PD 768(R8), Y8, Y9
+	VFMADD213PD 736(R8), Y8, Y9
+	VFMADD213PD 704(R8), Y8, Y9     // + Q0
+	VPSLLQ      $52, Y6, Y10
+	VPADDQ      256(R8), Y10, Y10   // 2^k
+	VMULPD      Y10, Y9, Y9         // e
+	VADDPD      288(R8), Y9, Y9     // e + 1
+	VMOVUPD     320(R8), Y11
+	VDIVPD      Y9, Y11, Y11        // 2/(e+1)
+	VMOVUPD     288(R8), Y12
+	VSUBPD      Y11, Y12, Y12       // 1 − 2/(e+1)
+
+	VCMPPD    $0x1d, 64(R8), Y1, Y13 // a ≥ 0.5625 (false for NaN)
+	VBLENDVPD Y13, Y12, Y4, Y14
+	VANDPD    32(R8), Y0, Y0        // sign of x
+	VORPD     Y0, Y14, Y14
+	VMOVUPD   Y14, (DI)
+
+
+tanh_done:
+	VZEROUPPER
+	RET
+
+DATA tanhconst<>+0(SB)/8, $0x7fffffffffffffff
+DATA tanhconst<>+8(SB)/8, $0x7fffffffffffffff
+DATA tanhconst<>+16(SB)/8, $0x7fffffffffffffff
+DATA tanhconst<>+24(SB)/8, $0x7fffffffffffffff
+DATA tanhconst<>+32(SB)/8, $0x8000000000000000
+DATA tanhconst<>+40(SB)/8, $0x8000000000000000
+DATA tanhconst<>+48(SB)/8, $0x8000000000000000
+DATA tanhconst<>+56(SB)/8, $0x8000000000000000
+DATA tanhconst<>+64(SB)/8, $0x3fe2000000000000
+DATA tanhconst<>+72(SB)/8, $0x3fe2000000000000
+DATA tanhconst<>+80(SB)/8, $0x3fe2000000000000
+DATA tanhconst<>+88(SB)/8, $0x3fe2000000000000
+DATA tanhconst<>+96(SB)/8, $0x4036000000000000
+DATA tanhconst<>+104(SB)/8, $0x4036000000000000
+DATA tanhconst<>+112(SB)/8, $0x4036000000000000
+DATA tanhconst<>+120(SB)/8, $0x4036000000000000
+DATA tanhconst<>+128(SB)/8, $0x3ff71547652b82fe
+DATA tanhconst<>+136(SB)/8, $0x3ff71547652b82fe
+DATA tanhconst<>+144(SB)/8, $0x3ff71547652b82fe
+DATA tanhconst<>+152(SB)/8, $0x3ff71547652b82fe
+DATA tanhconst<>+160(SB)/8, $0x4338000000000000
+DATA tanhconst<>+168(SB)/8, $0x4338000000000000
+DATA tanhconst<>+176(SB)/8, $0x4338000000000000
+DATA tanhconst<>+184(SB)/8, $0x4338000000000000
+DATA tanhconst<>+192(SB)/8, $0xbfe62e42fefa39ef
+DATA tanhconst<>+200(SB)/8, $0xbfe62e42fefa39ef
+DATA tanhconst<>+208(SB)/8, $0xbfe62e42fefa39ef
+DATA tanhconst<>+216(SB)/8, $0xbfe62e42fefa39ef
+DATA tanhconst<>+224(SB)/8, $0xbc65b6f3e1f32e0a
+DATA tanhconst<>+232(SB)/8, $0xbc65b6f3e1f32e0a
+DATA tanhconst<>+240(SB)/8, $0xbc65b6f3e1f32e0a
+DATA tanhconst<>+248(SB)/8, $0xbc65b6f3e1f32e0a
+DATA tanhconst<>+256(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+264(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+272(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+280(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+288(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+296(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+304(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+312(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+320(SB)/8, $0x4000000000000000
+DATA tanhconst<>+328(SB)/8, $0x4000000000000000
+DATA tanhconst<>+336(SB)/8, $0x4000000000000000
+DATA tanhconst<>+344(SB)/8, $0x4000000000000000
+DATA tanhconst<>+352(SB)/8, $0xbfd5555555555555
+DATA tanhconst<>+360(SB)/8, $0xbfd5555555555555
+DATA tanhconst<>+368(SB)/8, $0xbfd5555555555555
+DATA tanhconst<>+376(SB)/8, $0xbfd5555555555555
+DATA tanhconst<>+384(SB)/8, $0x3fc1111111110fbe
+DATA tanhconst<>+392(SB)/8, $0x3fc1111111110fbe
+DATA tanhconst<>+400(SB)/8, $0x3fc1111111110fbe
+DATA tanhconst<>+408(SB)/8, $0x3fc1111111110fbe
+DATA tanhconst<>+416(SB)/8, $0xbfaba1ba1b9f19a0
+DATA tanhconst<>+424(SB)/8, $0xbfaba1ba1b9f19a0
+DATA tanhconst<>+432(SB)/8, $0xbfaba1ba1b9f19a0
+DATA tanhconst<>+440(SB)/8, $0xbfaba1ba1b9f19a0
+DATA tanhconst<>+448(SB)/8, $0x3f9664f48727bbfd
+DATA tanhconst<>+456(SB)/8, $0x3f9664f48727bbfd
+DATA tanhconst<>+464(SB)/8, $0x3f9664f48727bbfd
+DATA tanhconst<>+472(SB)/8, $0x3f9664f48727bbfd
+DATA tanhconst<>+480(SB)/8, $0xbf8226e32212f8e9
+DATA tanhconst<>+488(SB)/8, $0xbf8226e32212f8e9
+DATA tanhconst<>+496(SB)/8, $0xbf8226e32212f8e9
+DATA tanhconst<>+504(SB)/8, $0xbf8226e32212f8e9
+DATA tanhconst<>+512(SB)/8, $0x3f6d6d30f918e945
+DATA tanhconst<>+520(SB)/8, $0x3f6d6d30f918e945
+DATA tanhconst<>+528(SB)/8, $0x3f6d6d30f918e945
+DATA tanhconst<>+536(SB)/8, $0x3f6d6d30f918e945
+DATA tanhconst<>+544(SB)/8, $0xbf57d9545835e3e5
+DATA tanhconst<>+552(SB)/8, $0xbf57d9545835e3e5
+DATA tanhconst<>+560(SB)/8, $0xbf57d9545835e3e5
+DATA tanhconst<>+568(SB)/8, $0xbf57d9545835e3e5
+DATA tanhconst<>+576(SB)/8, $0x3f434ad2f7abd75a
+DATA tanhconst<>+584(SB)/8, $0x3f434ad2f7abd75a
+DATA tanhconst<>+592(SB)/8, $0x3f434ad2f7abd75a
+DATA tanhconst<>+600(SB)/8, $0x3f434ad2f7abd75a
+DATA tanhconst<>+608(SB)/8, $0xbf2eaf47874aab53
+DATA tanhconst<>+616(SB)/8, $0xbf2eaf47874aab53
+DATA tanhconst<>+624(SB)/8, $0xbf2eaf47874aab53
+DATA tanhconst<>+632(SB)/8, $0xbf2eaf47874aab53
+DATA tanhconst<>+640(SB)/8, $0x3f1616f17dcc6fd8
+DATA tanhconst<>+648(SB)/8, $0x3f1616f17dcc6fd8
+DATA tanhconst<>+656(SB)/8, $0x3f1616f17dcc6fd8
+DATA tanhconst<>+664(SB)/8, $0x3f1616f17dcc6fd8
+DATA tanhconst<>+672(SB)/8, $0xbef4ffe31971aeb8
+DATA tanhconst<>+680(SB)/8, $0xbef4ffe31971aeb8
+DATA tanhconst<>+688(SB)/8, $0xbef4ffe31971aeb8
+DATA tanhconst<>+696(SB)/8, $0xbef4ffe31971aeb8
+DATA tanhconst<>+704(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+712(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+720(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+728(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+736(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+744(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+752(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+760(SB)/8, $0x3ff0000000000000
+DATA tanhconst<>+768(SB)/8, $0x3fe0000000000011
+DATA tanhconst<>+776(SB)/8, $0x3fe0000000000011
+DATA tanhconst<>+784(SB)/8, $0x3fe0000000000011
+DATA tanhconst<>+792(SB)/8, $0x3fe0000000000011
+DATA tanhconst<>+800(SB)/8, $0x3fc555555555555a
+DATA tanhconst<>+808(SB)/8, $0x3fc555555555555a
+DATA tanhconst<>+816(SB)/8, $0x3fc555555555555a
+DATA tanhconst<>+824(SB)/8, $0x3fc555555555555a
+DATA tanhconst<>+832(SB)/8, $0x3fa555555554f0cf
+DATA tanhconst<>+840(SB)/8, $0x3fa555555554f0cf
+DATA tanhconst<>+848(SB)/8, $0x3fa555555554f0cf
+DATA tanhconst<>+856(SB)/8, $0x3fa555555554f0cf
+DATA tanhconst<>+864(SB)/8, $0x3f8111111110f225
+DATA tanhconst<>+872(SB)/8, $0x3f8111111110f225
+DATA tanhconst<>+880(SB)/8, $0x3f8111111110f225
+DATA tanhconst<>+888(SB)/8, $0x3f8111111110f225
+DATA tanhconst<>+896(SB)/8, $0x3f56c16c187fbe02
+DATA tanhconst<>+904(SB)/8, $0x3f56c16c187fbe02
+DATA tanhconst<>+912(SB)/8, $0x3f56c16c187fbe02
+DATA tanhconst<>+920(SB)/8, $0x3f56c16c187fbe02
+DATA tanhconst<>+928(SB)/8, $0x3f2a01a01b14378f
+DATA tanhconst<>+936(SB)/8, $0x3f2a01a01b14378f
+DATA tanhconst<>+944(SB)/8, $0x3f2a01a01b14378f
+DATA tanhconst<>+952(SB)/8, $0x3f2a01a01b14378f
+DATA tanhconst<>+960(SB)/8, $0x3efa01991ac8730a
+DATA tanhconst<>+968(SB)/8, $0x3efa01991ac8730a
+DATA tanhconst<>+976(SB)/8, $0x3efa01991ac8730a
+DATA tanhconst<>+984(SB)/8, $0x3efa01991ac8730a
+DATA tanhconst<>+992(SB)/8, $0x3ec71ddf5749d126
+DATA tanhconst<>+1000(SB)/8, $0x3ec71ddf5749d126
+DATA tanhconst<>+1008(SB)/8, $0x3ec71ddf5749d126
+DATA tanhconst<>+1016(SB)/8, $0x3ec71ddf5749d126
+DATA tanhconst<>+1024(SB)/8, $0x3e928b4057f44145
+DATA tanhconst<>+1032(SB)/8, $0x3e928b4057f44145
+DATA tanhconst<>+1040(SB)/8, $0x3e928b4057f44145
+DATA tanhconst<>+1048(SB)/8, $0x3e928b4057f44145
+DATA tanhconst<>+1056(SB)/8, $0x3e5af631d0059bec
+DATA tanhconst<>+1064(SB)/8, $0x3e5af631d0059bec
+DATA tanhconst<>+1072(SB)/8, $0x3e5af631d0059bec
+DATA tanhconst<>+1080(SB)/8, $0x3e5af631d0059bec
+GLOBL tanhconst<>(SB), RODATA|NOPTR, $1088

@@ -1,0 +1,19 @@
+//go:build !amd64
+
+package avx
+
+// Supported reports whether the CPU supports AVX2 and FMA3: never outside
+// amd64.
+func Supported() bool { return false }
+
+// GemmKernel is not available outside amd64.
+func GemmKernel(kc int, a, b, c *float64, ldc int, alpha, beta float64) { panic("avx: not amd64") }
+
+// GemvN4 is not available outside amd64.
+func GemvN4(n int, a *float64, lda int, x *float64, out *[4]float64) { panic("avx: not amd64") }
+
+// GemvT32 is not available outside amd64.
+func GemvT32(m int, a *float64, lda int, x *float64, acc *[32]float64) { panic("avx: not amd64") }
+
+// Tanh is not available outside amd64.
+func Tanh(dst, src *float64, n int) { panic("avx: not amd64") }
