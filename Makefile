@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/eoskit
 PKGS    := ./...
 
-.PHONY: all build run test test-short golden-update lint bench bench-compare bench-ab clean
+.PHONY: all build run test test-short golden-update lint bench bench-compare bench-ab bench-smoke clean
 
 all: build
 
@@ -32,6 +32,25 @@ golden-update:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+## bench: run the benchmarks (6 rounds, 1 and 2 threads) into benchmarks/results/<UTC time>.txt
+##        BENCH=regexp selects benchmarks; TAGS=openblas adds the OpenBLAS variant (cgo, libopenblas-dev)
+BENCH ?= .
+TAGS  ?=
+bench:
+	benchmarks/run.sh -b '$(BENCH)' $(if $(TAGS),-x $(TAGS))
+
+## bench-compare: benchstat of two result files (default: the two newest; BASE=... NEW=... to choose)
+BASE ?= $(shell ls benchmarks/results/*.txt | sort | tail -n 2 | head -n 1)
+NEW  ?= $(shell ls benchmarks/results/*.txt | sort | tail -n 1)
+bench-compare:
+	$(GO) tool benchstat $(BASE) $(NEW)
+
+## bench-ab: build two revisions' benchmark binaries and run them interleaved, then benchstat
+##           OLD=rev (default HEAD), NEW_REV=rev (default: the working tree), BENCH=regexp
+OLD ?= HEAD
+bench-ab:
+	benchmarks/ab.sh -b '$(BENCH)' $(OLD) $(NEW_REV)
 
 clean:
 	rm -rf bin out
