@@ -99,20 +99,23 @@ func hessResidual(a *mat.SymDense, y []float64, lam float64) float64 {
 // are exact eigenvectors with eigenvalues Lambda; the rest of the spectrum
 // lies in [λ_min(B), λ_max(B)] (P B P is a compression of B), so every
 // outlier outside that interval is an exactly known extreme eigenvalue.
-// Changing Lambda or rotating U (Rotate) gives a drifting sequence with
-// exact crossings. Apply costs one dense product with B plus O(pr) and
-// does not allocate; a Spiked is not safe for concurrent use.
+// Changing Lambda, moving U along a smooth path (SetTime, like the Hessian
+// along a GD trajectory) or kicking it at random (Rotate) gives drifting
+// sequences with exact crossings. Apply costs one dense product with B plus
+// O(pr) and does not allocate; a Spiked is not safe for concurrent use.
 type Spiked struct {
 	Bulk   *mat.SymDense
 	U      *mat.Dense
 	Lambda []float64
+	u0, g  *mat.Dense // SetTime's path: U(t) = orth(u0 + t·g)
 	t      []float64
 	c, c2  []float64
 }
 
 // NewSpiked returns a Spiked operator of dimension p with outliers lambda,
 // a Wigner bulk B = (bulk/2)·(G+Gᵀ)/√(2p) (semicircle on about
-// [−bulk, bulk]) and Haar-random U, all drawn from rng.
+// [−bulk, bulk]), Haar-random U and a Gaussian path direction, all drawn
+// from rng.
 func NewSpiked(rng *rand.Rand, p int, bulk float64, lambda []float64) *Spiked {
 	r := len(lambda)
 	b := mat.NewSymDense(p, nil)
@@ -127,14 +130,22 @@ func NewSpiked(rng *rand.Rand, p int, bulk float64, lambda []float64) *Spiked {
 		}
 	}
 	s := &Spiked{Bulk: b, U: mat.NewDense(p, r, nil), Lambda: append([]float64(nil), lambda...),
+		u0: mat.NewDense(p, r, nil), g: mat.NewDense(p, r, nil),
 		t: make([]float64, p), c: make([]float64, r), c2: make([]float64, r)}
 	s.Rotate(rng, math.Inf(1))
+	gs := 1 / math.Sqrt(float64(p))
+	for i := 0; i < p; i++ {
+		for j := 0; j < r; j++ {
+			s.g.Set(i, j, gs*rng.NormFloat64())
+		}
+	}
 	return s
 }
 
-// Rotate replaces U by the orthonormalised U + angle·G/√p, G a Gaussian p×r
-// matrix from rng: each outlier eigenvector turns by about angle radians
-// (angle = +Inf draws a fresh Haar-random U).
+// Rotate replaces U by the orthonormalised U + angle·G/√p, G a fresh
+// Gaussian p×r matrix from rng: a random kick that turns each outlier
+// eigenvector by about angle radians (angle = +Inf draws a fresh Haar-random
+// U). The result becomes the origin of SetTime's path.
 func (s *Spiked) Rotate(rng *rand.Rand, angle float64) {
 	p, r := s.U.Dims()
 	g := mat.NewDense(p, r, nil)
@@ -150,11 +161,36 @@ func (s *Spiked) Rotate(rng *rand.Rand, angle float64) {
 			}
 		}
 	}
-	var qr mat.QR
-	qr.Factorize(g)
-	var q mat.Dense
-	qr.QTo(&q)
-	s.U.Copy(q.Slice(0, p, 0, r))
+	s.orthonormalise(g)
+	s.u0.Copy(s.U)
+}
+
+// SetTime moves U along a smooth path, U(t) = the orthonormalised
+// U(0) + t·G with a fixed Gaussian direction G of unit expected column norm:
+// each outlier eigenvector turns by about |t| radians for small t.
+func (s *Spiked) SetTime(t float64) {
+	var m mat.Dense
+	m.Scale(t, s.g)
+	m.Add(&m, s.u0)
+	s.orthonormalise(&m)
+}
+
+// orthonormalise sets U to the orthonormalised columns of a (p×r, r ≪ p)
+// by modified Gram–Schmidt applied twice, which keeps the signs (the
+// diagonal of R is positive), so U(t) is continuous in t. It costs O(pr²).
+func (s *Spiked) orthonormalise(a *mat.Dense) {
+	_, r := a.Dims()
+	s.U.Copy(a)
+	for j := 0; j < r; j++ {
+		cj := s.U.ColView(j).(*mat.VecDense)
+		for pass := 0; pass < 2; pass++ {
+			for i := 0; i < j; i++ {
+				ci := s.U.ColView(i)
+				cj.AddScaledVec(cj, -mat.Dot(ci, cj), ci)
+			}
+		}
+		cj.ScaleVec(1/mat.Norm(cj, 2), cj)
+	}
 }
 
 // Dim returns p.

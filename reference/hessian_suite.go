@@ -138,7 +138,8 @@ func (c *hessCounted) Apply(v, dst []float64) {
 //     (Davis–Kahan sin θ);
 //   - the sharpness is the largest algebraic eigenvalue even when a
 //     negative eigenvalue dominates in magnitude;
-//   - a second estimator given the same calls returns bit-identical values.
+//   - a second estimator given the same calls returns bit-identical values
+//     (under -short for the top-1 request only).
 func EstimatorSuite(t *testing.T, newEst NewEstimator, caps EstimatorCaps) {
 	t.Helper()
 	for pi, prob := range hessProblems() {
@@ -231,6 +232,9 @@ func hessRunProblem(t *testing.T, newEst NewEstimator, caps EstimatorCaps, prob 
 			}
 			if top > 0 && lam[p-1] > 0 && len(res.Top.Values) > 0 && res.Top.Values[0] < 0 {
 				t.Errorf("sharpness %v is negative while λ_max = %v: the most negative eigenvalue was reported", res.Top.Values[0], lam[p-1])
+			}
+			if testing.Short() && !(top == 1 && bot == 0) {
+				return // under -short, determinism is checked on the first request only
 			}
 			res2, _, err2 := run()
 			if err2 != nil {
