@@ -10,6 +10,9 @@
 //	       -out DIR            output folder (default out/<spec name>)
 //	       -steps N -eta X -seed S   overrides of the spec
 //	       -quiet              no progress bar (also when stderr is not a terminal)
+//	       -kernel NAME        the two-layer network's matrix kernels
+//	eoskit spectrum [-k K] [-bottom] [-tol X] [-method M] [-json] SPEC
+//	                           Hessian eigenvalues at the spec's initial point
 //
 // Exit status: 0 on success (a run that diverges is a success: it stops
 // cleanly and writes what it recorded), 2 for bad input (a malformed spec,
@@ -69,11 +72,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stderrTTY
 		err = cmdList(args[1:], stdout)
 	case "run":
 		code, err = cmdRun(ctx, args[1:], stdout, stderr, stderrTTY)
+	case "spectrum":
+		code, err = cmdSpectrum(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list or run; see eoskit help)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run or spectrum; see eoskit help)", args[0])}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "eoskit: %s\n", oneLine(err))
@@ -94,6 +99,13 @@ const usage = `eoskit: Edge-of-Stability experiments, verified.
          -eta X              override gd.eta
          -seed S             override the spec's master seed
          -quiet              no progress bar
+         -kernel NAME        override the two-layer network's matrix kernels
+  eoskit spectrum [flags] SPEC   Hessian eigenvalues at the spec's initial point
+         -k K                how many top (and bottom) eigenvalues (default 1)
+         -bottom             also the K most negative ones
+         -tol X              relative residual of the Lanczos solve (default 1e-10)
+         -method M           lanczos (default) or dense (the exact reference)
+         -json               {"top":[...],"bottom":[...],"residuals":[...],"hvps":N}
 
 A run writes spec.json, trace.csv, summary.json and plots (PNG, SVG) to DIR.
 Exit status: 0 ok (a diverged run included), 2 bad input, 1 write failure,
@@ -123,6 +135,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, stderr
 	steps := fs.Int("steps", 0, "override gd.steps")
 	eta := fs.Float64("eta", 0, "override gd.eta")
 	seed := fs.Uint64("seed", 0, "override the master seed")
+	kern := fs.String("kernel", "", "override the two-layer network's matrix kernels")
 	if err := fs.Parse(args); err != nil {
 		return exitBadInput, usageError{"run: " + err.Error()}
 	}
@@ -142,6 +155,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, stderr
 			ov.Eta = eta
 		case "seed":
 			ov.Seed = seed
+		case "kernel":
+			ov.Kernel = kern
 		}
 	})
 	if err := spec.Apply(ov); err != nil {

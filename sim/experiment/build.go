@@ -49,6 +49,9 @@ func Build(spec *Spec) (*Experiment, error) {
 	if err != nil {
 		return nil, err
 	}
+	if k := spec.Measure.TopK; k > obj.Dim() {
+		return nil, specErr("measure.top_k", "is %d, the model has %d parameters", k, obj.Dim())
+	}
 	return &Experiment{Spec: spec, Objective: obj, Theta0: theta0, Model: desc}, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"math"
 	"reflect"
 
-	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/flow"
 	"github.com/eoskit/eoskit/sim/gd"
 	"github.com/eoskit/eoskit/sim/ode"
@@ -125,7 +124,7 @@ type FlowResult struct {
 // runFlow integrates the spec's flow from θ₀ and samples it like the GD
 // trace: every trace_every steps and at the last one, measuring the
 // spectrum every sharpness_every steps.
-func (e *Experiment) runFlow(spectrum gd.Spectrum, counted *sim.Counted) (*FlowResult, error) {
+func (e *Experiment) runFlow(spectrum gd.Spectrum) (*FlowResult, error) {
 	s := e.Spec
 	fs := s.Flow
 	m, c := fs.integrator()
@@ -137,7 +136,7 @@ func (e *Experiment) runFlow(spectrum gd.Spectrum, counted *sim.Counted) (*FlowR
 		loss := e.Objective.Grad(theta, grad)
 		row := gd.Row{Step: k, T: t, Loss: loss, GradNorm: l2(grad)}
 		if se := s.Measure.SharpnessEvery; se > 0 && spectrum != nil && (k%se == 0 || k == s.GD.Steps) {
-			eig, err := spectrum.Top(counted, theta, s.Measure.TopK)
+			eig, err := spectrum.Top(e.Objective, theta)
 			if err != nil {
 				measureErr = err
 				return err

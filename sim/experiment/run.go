@@ -41,12 +41,11 @@ type Result struct {
 	Wall time.Duration
 }
 
-// spectrumFor picks the spectrum estimator for an objective.
-func spectrumFor(obj sim.Objective) (gd.Spectrum, error) {
-	if obj.Dim() > gd.DenseMaxDim {
-		return nil, fmt.Errorf("experiment: the model has %d parameters; sharpness is measured exactly only up to %d (the matrix-free estimator is not available yet)", obj.Dim(), gd.DenseMaxDim)
-	}
-	return &gd.Dense{}, nil
+// spectrum returns a new spectrum estimator as the spec's measure section
+// describes it, with k top eigenvalues.
+func (e *Experiment) spectrum(k int) (gd.Spectrum, error) {
+	m := e.Spec.Measure
+	return gd.NewSpectrum(e.Objective.Dim(), gd.SpectrumSettings{Method: m.Method, TopK: k, Tol: m.Tol})
 }
 
 // Run performs the experiment's GD run with its measurements. It returns
@@ -56,18 +55,14 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	start := time.Now()
 	s := e.Spec
 	obj := sim.NewCounted(e.Objective)
-	var spec gd.Spectrum
-	measure := s.Measure.SharpnessEvery
-	if sp, err := spectrumFor(e.Objective); err == nil {
-		spec = sp
-	} else if measure > 0 {
-		return nil, err
+	spec, err := e.spectrum(s.Measure.TopK)
+	if err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 	}
 	rec := &gd.Recorder{
 		Obj:           obj,
 		Every:         s.Measure.TraceEvery,
-		SpectrumEvery: measure,
-		TopK:          s.Measure.TopK,
+		SpectrumEvery: s.Measure.SharpnessEvery,
 		Spectrum:      spec,
 		Center:        *s.Measure.SharpnessCenter,
 	}
@@ -99,28 +94,30 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 	}
-	if spec != nil {
-		if last := rec.Rows[len(rec.Rows)-1]; last.Eigen.Values != nil {
-			fe := last.Eigen
-			r.FinalEigen = &fe
-		} else {
-			fe, err := spec.Top(obj, res.Final.Theta, 1)
-			if err != nil {
-				return nil, fmt.Errorf("experiment %s: sharpness at the final iterate: %w", s.Name, err)
-			}
-			r.FinalEigen = &fe
+	if last := rec.Rows[len(rec.Rows)-1]; last.Eigen.Values != nil {
+		fe := last.Eigen
+		r.FinalEigen = &fe
+	} else {
+		fe, err := spec.Top(obj, res.Final.Theta)
+		if err != nil {
+			return nil, fmt.Errorf("experiment %s: sharpness at the final iterate: %w", s.Name, err)
 		}
-		if r.Analysis.Regime == gd.TwoCycle {
-			ce, err := spec.Top(obj, r.Analysis.Center, 1)
-			if err != nil {
-				return nil, fmt.Errorf("experiment %s: sharpness at the cycle's centre: %w", s.Name, err)
-			}
-			r.CenterEigen = &ce
+		r.FinalEigen = &fe
+	}
+	if r.Analysis.Regime == gd.TwoCycle {
+		ce, err := spec.Top(obj, r.Analysis.Center)
+		if err != nil {
+			return nil, fmt.Errorf("experiment %s: sharpness at the cycle's centre: %w", s.Name, err)
 		}
+		r.CenterEigen = &ce
 	}
 	r.Counts = obj.N
 	if s.Flow != nil {
-		fr, err := e.runFlow(spec, sim.NewCounted(e.Objective))
+		fsp, err := e.spectrum(s.Measure.TopK)
+		if err != nil {
+			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+		}
+		fr, err := e.runFlow(fsp)
 		if err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}

@@ -2,13 +2,17 @@ package experiment
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/eoskit/eoskit/sim/gd"
 )
 
 // Spec is an experiment: a model (and its data, for networks), an initial
@@ -61,6 +65,15 @@ type MeasureSpec struct {
 	// TraceEvery writes a trace row every this many steps (the final state
 	// is always written). Default 1: one row per GD step.
 	TraceEvery int `json:"trace_every,omitempty"`
+	// Method is how the spectrum is measured: "auto" (default: "dense"
+	// up to 300 parameters, "tracker" above), "dense", "lanczos" (a cold
+	// solve at every measurement) or "tracker" (warm-started from the
+	// previous measurement).
+	Method string `json:"method,omitempty"`
+	// Tol is the relative residual ‖Hv − λv‖/max(|λ|, ‖H‖) the matrix-free
+	// methods converge to (default 1e-6); the trace reports the residual
+	// reached.
+	Tol float64 `json:"tol,omitempty"`
 	// SharpnessCenter also measures, at every measured step k, the
 	// sharpness at the period-2 average θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4:
 	// at the Edge of Stability it is this sharpness that hovers at 2/η.
@@ -154,6 +167,18 @@ func (s *Spec) validate() error {
 	}
 	if m.TraceEvery < 1 {
 		return specErr("measure.trace_every", "must be ≥ 1 (got %d)", m.TraceEvery)
+	}
+	if m.Method == "" {
+		m.Method = gd.SpectrumAuto
+	}
+	if !slices.Contains(gd.SpectrumMethods(), m.Method) {
+		return specErr("measure.method", "unknown method %q (one of %s)", m.Method, strings.Join(gd.SpectrumMethods(), ", "))
+	}
+	if m.Tol == 0 {
+		m.Tol = gd.DefaultSpectrumTol
+	}
+	if !(m.Tol > 0 && m.Tol < 1) {
+		return specErr("measure.tol", "must be in (0, 1) (got %v)", m.Tol)
 	}
 	if m.SharpnessCenter == nil {
 		on := m.SharpnessEvery > 0
@@ -251,9 +276,10 @@ func kinds[T any](m map[string]T) string {
 // Overrides are command-line replacements of spec values; nil fields are
 // left alone.
 type Overrides struct {
-	Steps *int
-	Eta   *float64
-	Seed  *uint64
+	Steps  *int
+	Eta    *float64
+	Seed   *uint64
+	Kernel *string
 }
 
 // Apply replaces the overridden values and validates the result. An
@@ -274,6 +300,20 @@ func (s *Spec) Apply(o Overrides) error {
 	if o.Seed != nil {
 		v := *o.Seed
 		s.Seed = &v
+	}
+	if o.Kernel != nil {
+		net, ok := s.Model.params.(*twolayerSpec)
+		if !ok {
+			return specErr("-kernel", "applies to two-layer networks, not to model kind %q", s.Model.Kind)
+		}
+		net.Kernel = *o.Kernel
+		if err := net.validate("model"); err != nil {
+			var se *SpecError
+			if errors.As(err, &se) && se.Path == "model.kernel" {
+				se.Path = "-kernel"
+			}
+			return err
+		}
 	}
 	return s.validate()
 }

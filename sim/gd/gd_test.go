@@ -188,7 +188,7 @@ func TestRunDoesNotAllocatePerStep(t *testing.T) {
 	}
 }
 
-func TestDenseTopMatchesEigenvalues(t *testing.T) {
+func TestDenseSpectrumMatchesEigenvalues(t *testing.T) {
 	// A quadratic's Hessian is A: Dense must return A's eigenvalues, in
 	// decreasing order, largest algebraic first even when a negative one is
 	// larger in magnitude.
@@ -205,8 +205,11 @@ func TestDenseTopMatchesEigenvalues(t *testing.T) {
 	var es mat.EigenSym
 	es.Factorize(mat.NewSymDense(4, a), false)
 	want := es.Values(nil) // ascending
-	var d gd.Dense
-	e, err := d.Top(q, []float64{1, 2, 3, 4}, 4)
+	d, err := gd.NewSpectrum(4, gd.SpectrumSettings{Method: gd.SpectrumDense, TopK: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := d.Top(q, []float64{1, 2, 3, 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +233,11 @@ func TestRecorderCenterAndThinning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &gd.Recorder{Obj: q, Every: 2, SpectrumEvery: 4, Spectrum: &gd.Dense{}, Center: true}
+	sp, err := gd.NewSpectrum(2, gd.SpectrumSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &gd.Recorder{Obj: q, Every: 2, SpectrumEvery: 4, Spectrum: sp, Center: true}
 	res, err := gd.Run(context.Background(), q, []float64{1, 1}, gd.Settings{Eta: 0.1, Steps: 13}, rec)
 	if err != nil {
 		t.Fatal(err)
@@ -287,5 +294,54 @@ func TestQuadraticClosedForm(t *testing.T) {
 		if math.Abs(res.Final.Theta[i]-want[i]) > 1e-14 {
 			t.Fatalf("θ_%d = %v, closed form %v", n, res.Final.Theta, want)
 		}
+	}
+}
+
+// TestSpectrumMethodsAgree: on a model too large for the default dense
+// path, the matrix-free methods agree with the dense one within their
+// reported residuals (each Ritz value lies within ‖r‖ of an eigenvalue,
+// and the top is simple here), and the tracker reuses what it learnt.
+func TestSpectrumMethodsAgree(t *testing.T) {
+	// A quadratic with a known spectrum: λ_j = 1 + j/p for j < p−3, and
+	// three outliers 5, 7, 9 (plus a large negative one that must not be
+	// reported as sharpness).
+	const p = 40
+	a := make([]float64, p*p)
+	for j := 0; j < p; j++ {
+		a[j*p+j] = 1 + float64(j)/p
+	}
+	a[0] = -20
+	a[(p-3)*p+p-3], a[(p-2)*p+p-2], a[(p-1)*p+p-1] = 5, 7, 9
+	q, err := model.NewQuadratic(a, make([]float64, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := make([]float64, p)
+	want := []float64{9, 7, 5}
+	for _, method := range gd.SpectrumMethods() {
+		t.Run(method, func(t *testing.T) {
+			sp, err := gd.NewSpectrum(p, gd.SpectrumSettings{Method: method, TopK: 3, Tol: 1e-10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hvps []int
+			for rep := 0; rep < 3; rep++ {
+				e, err := sp.Top(q, theta)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, v := range e.Values {
+					// Residual bound: |λ − λ_true| ≤ r·max(|λ|, ‖H‖) with
+					// ‖H‖ = 20, plus the dense path's round-off p·ε·‖H‖.
+					if d := math.Abs(v - want[i]); d > e.Residual*20+p*20*0x1p-52 {
+						t.Fatalf("λ_%d = %.17g, want %v (residual %.2e)", i+1, v, want[i], e.Residual)
+					}
+				}
+				hvps = append(hvps, e.HVPs)
+			}
+			if method == gd.SpectrumTracker && !(hvps[1] < hvps[0]) {
+				t.Errorf("tracker HVPs %v: a repeated measurement should be cheaper than the cold one", hvps)
+			}
+		})
 	}
 }

@@ -12,18 +12,21 @@ type Eigen struct {
 	// Values are the k largest algebraic eigenvalues, in decreasing order;
 	// Values[0] is the sharpness.
 	Values []float64
-	// Residual bounds the error of the values: the largest relative residual
-	// ‖Hv − λv‖ / max(|λ|, ‖H‖) over the returned pairs (for the dense path,
-	// the round-off level of the symmetric eigensolver).
+	// Residual is the largest relative residual ‖Hv − λv‖ / max(|λ|, ‖H‖)
+	// over the returned pairs (v the unit eigenvector, ‖H‖ the estimator's
+	// estimate of the norm), computed from true Hessian-vector products.
+	// Each value is within Residual·max(|λ|, ‖H‖) of an eigenvalue of ∇²E.
 	Residual float64
 	// HVPs is the number of Hessian-vector products the measurement used.
 	HVPs int
 }
 
-// Spectrum measures the top of the Hessian spectrum of an objective.
+// Spectrum measures the top of the Hessian spectrum of an objective (see
+// NewSpectrum).
 type Spectrum interface {
-	// Top returns the k ≥ 1 largest algebraic eigenvalues of ∇²E(θ).
-	Top(obj sim.Objective, theta []float64, k int) (Eigen, error)
+	// Top returns the largest algebraic eigenvalues of ∇²E(θ), as many as
+	// the Spectrum was configured for.
+	Top(obj sim.Objective, theta []float64) (Eigen, error)
 }
 
 // Row is one recorded state of a run.
@@ -42,7 +45,7 @@ type Row struct {
 }
 
 // Recorder is an Observer that keeps a trace of a run: a Row every Every
-// steps (and at the last step, see Finish), with the top TopK Hessian
+// steps (and at the last step, see Finish), with the top Hessian
 // eigenvalues measured by Spectrum every SpectrumEvery steps.
 type Recorder struct {
 	// Obj is the objective being run (needed for spectrum measurements).
@@ -53,8 +56,6 @@ type Recorder struct {
 	// measurements. Measurements happen at multiples of SpectrumEvery that
 	// are also recorded rows.
 	SpectrumEvery int
-	// TopK is how many eigenvalues to measure (≤ 0 means 1).
-	TopK int
 	// Spectrum is the estimator; required when SpectrumEvery > 0.
 	Spectrum Spectrum
 	// Center also measures the spectrum at the period-2 average
@@ -166,11 +167,7 @@ func (r *Recorder) measure(theta []float64) (Eigen, error) {
 	if r.Spectrum == nil {
 		return Eigen{}, fmt.Errorf("gd: Recorder: SpectrumEvery = %d but no Spectrum set", r.SpectrumEvery)
 	}
-	k := r.TopK
-	if k <= 0 {
-		k = 1
-	}
-	e, err := r.Spectrum.Top(r.Obj, theta, k)
+	e, err := r.Spectrum.Top(r.Obj, theta)
 	if err != nil {
 		return Eigen{}, fmt.Errorf("gd: spectrum: %w", err)
 	}

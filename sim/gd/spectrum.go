@@ -1,0 +1,113 @@
+package gd
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/hessian"
+)
+
+// DenseMaxDim is the largest parameter count for which SpectrumAuto uses the
+// dense path.
+const DenseMaxDim = 300
+
+// DefaultSpectrumTol is the default relative residual of the matrix-free
+// estimators. With a relative gap δ to the next eigenvalue, the eigenvalue
+// error is at most about tol²/δ relative (Kato–Temple): 1e-12/δ.
+const DefaultSpectrumTol = 1e-6
+
+// The spectrum methods of SpectrumSettings.
+const (
+	// SpectrumAuto is SpectrumDense for models with at most DenseMaxDim
+	// parameters and SpectrumTracker above.
+	SpectrumAuto = "auto"
+	// SpectrumDense assembles ∇²E from p HVPs, symmetrises it and
+	// diagonalises it (LAPACK dsyev): exact to round-off, O(p³).
+	SpectrumDense = "dense"
+	// SpectrumLanczos runs a cold thick-restart Lanczos solve at every
+	// measurement.
+	SpectrumLanczos = "lanczos"
+	// SpectrumTracker warm-starts each solve from the previous
+	// measurement's eigenvectors (hessian.Tracker), with periodic checks
+	// for eigenvalues rising from outside the tracked set.
+	SpectrumTracker = "tracker"
+)
+
+// SpectrumMethods lists the method names, SpectrumAuto first.
+func SpectrumMethods() []string {
+	return []string{SpectrumAuto, SpectrumDense, SpectrumLanczos, SpectrumTracker}
+}
+
+// SpectrumSettings choose how the top of the Hessian spectrum is measured.
+type SpectrumSettings struct {
+	// Method is one of SpectrumMethods (empty: SpectrumAuto).
+	Method string
+	// TopK is the number of top eigenvalues measured (≤ 0: 1).
+	TopK int
+	// Tol is the relative residual of the matrix-free methods (≤ 0:
+	// DefaultSpectrumTol); the dense path is exact to round-off.
+	Tol float64
+}
+
+// NewSpectrum returns the estimator the settings describe for objectives
+// with p parameters. Each returned Spectrum keeps its own workspace (and, for
+// the tracker, what it learnt at the previous call), so use one per sequence
+// of related measurements and not concurrently.
+func NewSpectrum(p int, s SpectrumSettings) (Spectrum, error) {
+	k := max(s.TopK, 1)
+	if k > p {
+		return nil, fmt.Errorf("gd: %d top eigenvalues requested of a %d-parameter model", k, p)
+	}
+	tol := s.Tol
+	if tol <= 0 {
+		tol = DefaultSpectrumTol
+	}
+	method := s.Method
+	if method == "" || method == SpectrumAuto {
+		method = SpectrumTracker
+		if p <= DenseMaxDim {
+			method = SpectrumDense
+		}
+	}
+	settings := hessian.Settings{Top: k, Tol: tol}
+	switch method {
+	case SpectrumDense:
+		return &estimated{est: &hessian.DenseSolver{Top: k}, method: method}, nil
+	case SpectrumLanczos:
+		return &estimated{est: hessian.NewLanczosSolver(settings), method: method}, nil
+	case SpectrumTracker:
+		return &estimated{est: hessian.NewTracker(hessian.TrackerSettings{Settings: settings}), method: method}, nil
+	}
+	return nil, fmt.Errorf("gd: unknown spectrum method %q (want one of %v)", s.Method, SpectrumMethods())
+}
+
+// estimated adapts a hessian.Estimator to Spectrum.
+type estimated struct {
+	est    hessian.Estimator
+	method string
+}
+
+// Method returns the resolved method name (dense, lanczos or tracker).
+func (e *estimated) Method() string { return e.method }
+
+// Top implements Spectrum. An estimate that stopped short of its tolerance
+// (a hessian.ConvergenceError) is returned without error: its residual says
+// how good it is.
+func (e *estimated) Top(obj sim.Objective, theta []float64) (Eigen, error) {
+	r, err := e.est.Estimate(sim.HessianAt(obj, theta))
+	var ce *hessian.ConvergenceError
+	if err != nil && !(errors.As(err, &ce) && len(r.Top.Values) > 0) {
+		return Eigen{HVPs: r.HVPs}, err
+	}
+	out := Eigen{Values: append([]float64(nil), r.Top.Values...), HVPs: r.HVPs}
+	for i, v := range r.Top.Values {
+		rel := r.Top.Residuals[i] / math.Max(math.Abs(v), r.Norm)
+		if r.Top.Residuals[i] == 0 {
+			rel = 0
+		}
+		out.Residual = math.Max(out.Residual, rel)
+	}
+	return out, nil
+}
