@@ -65,6 +65,7 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		SpectrumEvery: s.Measure.SharpnessEvery,
 		Spectrum:      spec,
 		Center:        *s.Measure.SharpnessCenter,
+		Rows:          make([]gd.Row, 0, s.GD.Steps/s.Measure.TraceEvery+2),
 	}
 	obs := []gd.Observer{rec}
 	if opt.Progress != nil {
