@@ -1,0 +1,67 @@
+package experiment
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestTraceColumns: with top_k = 3 the trace holds the sharpness, its
+// residual and HVP count, λ₂ and λ₃ (in decreasing order) at the measured
+// steps and empty cells elsewhere, and the centre sharpness column.
+func TestTraceColumns(t *testing.T) {
+	doc := `{"name": "t", "model": {"kind": "matfact", "depth": 2, "dim": 2, "target": [[2, 0], [0, 1]]},
+		"init": {"theta": [0.3, 0.1, -0.1, 0.2, 0.2, -0.1, 0.15, 0.25]}, "gd": {"eta": 0.1, "steps": 12},
+		"measure": {"sharpness_every": 4, "top_k": 3}}`
+	spec, err := ParseSpec([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := exp.Run(context.Background(), RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(res.TraceCSV())), "\n")
+	const header = "step,t,loss,grad_norm,sharpness,sharpness_residual,hvps,lambda_2,lambda_3,sharpness_center"
+	if lines[0] != header {
+		t.Fatalf("header %q, want %q", lines[0], header)
+	}
+	if len(lines) != 14 {
+		t.Fatalf("%d lines, want a header and 13 rows", len(lines))
+	}
+	for _, line := range lines[1:] {
+		cells := strings.Split(line, ",")
+		if len(cells) != 10 {
+			t.Fatalf("row %q has %d cells, want 10", line, len(cells))
+		}
+		step, _ := strconv.Atoi(cells[0])
+		measured := step%4 == 0
+		if measured != (cells[4] != "") || measured != (cells[7] != "") || measured != (cells[8] != "") {
+			t.Fatalf("row %q: measured cells must be present exactly at multiples of 4", line)
+		}
+		if !measured {
+			continue
+		}
+		var l [3]float64
+		for i, c := range []string{cells[4], cells[7], cells[8]} {
+			if l[i], err = strconv.ParseFloat(c, 64); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !(l[0] >= l[1] && l[1] >= l[2]) {
+			t.Fatalf("row %q: eigenvalues not in decreasing order", line)
+		}
+		if hv, _ := strconv.Atoi(cells[6]); hv != 8 {
+			t.Fatalf("row %q: dense path on 8 parameters should use 8 HVPs", line)
+		}
+		centred := step > 0 && step < 12
+		if centred != (cells[9] != "") {
+			t.Fatalf("row %q: centre sharpness present %v, want %v", line, cells[9] != "", centred)
+		}
+	}
+}
