@@ -39,6 +39,7 @@ func TestMalformedSpecs(t *testing.T) {
 		{"eta zero", strings.Replace(goodSpec, `"eta": 1.1`, `"eta": 0`, 1), "gd.eta"},
 		{"non-finite theta", strings.Replace(goodSpec, `[0.9]`, `[1e400]`, 1), "init.theta[0]"},
 		{"theta wrong length", strings.Replace(goodSpec, `[0.9]`, `[0.9, 0.1]`, 1), "init.theta"},
+		{"loss overflows at theta", strings.Replace(goodSpec, `[0.9]`, `[1e200]`, 1), "init.theta"},
 		{"unknown model kind", strings.Replace(goodSpec, `"quartic"`, `"sextic"`, 1), "model.kind"},
 		{"empty file", "", "empty"},
 		{"not JSON", "this is not json", "not valid JSON"},

@@ -49,6 +49,17 @@ func Build(spec *Spec) (*Experiment, error) {
 	if err != nil {
 		return nil, err
 	}
+	// GD stops with an error (not a divergence) when it cannot even start:
+	// that is bad input, reported here with the other spec errors so that
+	// no output folder is created for it.
+	grad := make([]float64, obj.Dim())
+	if loss := obj.Grad(theta0, grad); math.IsNaN(loss) || math.IsInf(loss, 0) || finiteAll(grad) >= 0 {
+		path := "init"
+		if spec.Init.Theta != nil {
+			path = "init.theta"
+		}
+		return nil, specErr(path, "the loss or its gradient at θ₀ is not finite (loss %v)", loss)
+	}
 	if k := spec.Measure.TopK; k > obj.Dim() {
 		return nil, specErr("measure.top_k", "is %d, the model has %d parameters", k, obj.Dim())
 	}

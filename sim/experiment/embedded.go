@@ -56,10 +56,12 @@ func Embedded(name string) (*Spec, error) {
 }
 
 // Resolve reads SPEC as the command line gives it: a path to a JSON file
-// when one exists there (or the argument ends in .json), otherwise the name
-// of an embedded experiment.
+// when a file (not a folder) exists there or the argument ends in .json or
+// names a path, otherwise the name of an embedded experiment. (A run's
+// output folder out/default must not hide the embedded "default" from a
+// command run in out/.)
 func Resolve(arg string) (*Spec, error) {
-	if _, err := os.Stat(arg); err == nil || strings.HasSuffix(arg, ".json") || strings.ContainsRune(arg, os.PathSeparator) {
+	if fi, err := os.Stat(arg); (err == nil && !fi.IsDir()) || strings.HasSuffix(arg, ".json") || strings.ContainsRune(arg, os.PathSeparator) {
 		return ReadSpecFile(arg)
 	}
 	s, err := Embedded(arg)

@@ -29,6 +29,10 @@ type FlowSpec struct {
 	// MaxSteps bounds the integrator's attempted steps (default 10⁶); a
 	// flow that needs more stops early and keeps its samples.
 	MaxSteps int `json:"max_steps"`
+
+	// stepDefault records that Step was filled in as η/10, so that it
+	// follows η when a -eta override validates the spec again.
+	stepDefault bool
 }
 
 // bindJSON implements binder: a string is the kind, an object the settings.
@@ -82,8 +86,8 @@ func (f *FlowSpec) validate(eta float64, smooth bool) error {
 		if f.RTol != 0 || f.ATol != 0 {
 			return specErr("flow.rtol", "tolerances only apply to the adaptive methods dp5 and dop853")
 		}
-		if f.Step == 0 {
-			f.Step = eta / 10
+		if f.Step == 0 || f.stepDefault {
+			f.Step, f.stepDefault = eta/10, true
 		}
 		if !(f.Step > 0) {
 			return specErr("flow.step", "must be > 0 (got %v)", f.Step)

@@ -140,3 +140,29 @@ func TestFlowMaxStepsKeepsSamples(t *testing.T) {
 		t.Fatalf("summary does not report why the flow stopped: %+v", s.Flow)
 	}
 }
+
+// TestFlowStepFollowsEtaOverride: the fixed-step default h = η/10 is a
+// default of the resolved η, so a -eta override moves it, while a step the
+// spec gives explicitly is kept.
+func TestFlowStepFollowsEtaOverride(t *testing.T) {
+	for _, tc := range []struct {
+		flow string
+		want float64
+	}{
+		{`{"kind": "gradient", "method": "rk4"}`, 0.001 / 10},
+		{`{"kind": "gradient", "method": "euler", "step": 0.003}`, 0.003},
+	} {
+		s, err := ParseSpec([]byte(strings.Replace(validSpec, `"measure"`, `"flow": `+tc.flow+`, "measure"`, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		eta := 0.001
+		if err := s.Apply(Overrides{Eta: &eta}); err != nil {
+			t.Fatal(err)
+		}
+		// Both are the same float64 operation or a literal: exact.
+		if s.Flow.Step != tc.want {
+			t.Errorf("flow %s with -eta %g: step %g, want %g", tc.flow, eta, s.Flow.Step, tc.want)
+		}
+	}
+}

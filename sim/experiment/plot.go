@@ -143,8 +143,8 @@ func (f *figure) render() (pngData, svgData []byte, err error) {
 	// Keep the legend off the curves: bottom right on a linear axis (where
 	// sharpness curves rarely are), top right with headroom on a log axis.
 	p.Legend.Top = f.logY
-	if f.logY && p.Y.Min > 0 && p.Y.Max > p.Y.Min {
-		p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, 0.2)
+	if f.logY {
+		logRange(&p.Y)
 	}
 	const w, h = 8 * vg.Inch, 4.5 * vg.Inch
 	for _, format := range []string{"png", "svg"} {
@@ -163,6 +163,29 @@ func (f *figure) render() (pngData, svgData []byte, err error) {
 		}
 	}
 	return pngData, svgData, nil
+}
+
+// logRange makes the range of a log axis drawable. gonum/plot widens a
+// degenerate range [v, v] to [v−1, v+1] and an empty one to [−1, 1], and its
+// LogScale panics on the non-positive ends that produces; a product that
+// overflows to +Inf is likewise reset to 0. So: no data (every value was
+// dropped as non-positive) falls back to a linear axis, a single value gets
+// a decade on each side, and the headroom above the curves is capped at the
+// largest float64.
+func logRange(a *plot.Axis) {
+	switch {
+	case math.IsInf(a.Min, 0) || math.IsInf(a.Max, 0) || !(a.Min > 0):
+		a.Scale, a.Tick.Marker = plot.LinearScale{}, plot.DefaultTicks{}
+		return
+	case a.Max == a.Min:
+		a.Min /= 10
+		a.Max *= 10
+	default:
+		a.Max *= math.Pow(a.Max/a.Min, 0.2)
+	}
+	if math.IsInf(a.Max, 0) {
+		a.Max = math.MaxFloat64
+	}
 }
 
 // Plots returns the run's figures by file stem: "loss" (log axis) and, when

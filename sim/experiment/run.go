@@ -48,6 +48,11 @@ func (e *Experiment) spectrum(k int) (gd.Spectrum, error) {
 	return gd.NewSpectrum(e.Objective.Dim(), gd.SpectrumSettings{Method: m.Method, TopK: k, Tol: m.Tol})
 }
 
+// maxReservedRows bounds the trace rows reserved before a run (about 14 MB):
+// gd.steps may be far larger than what a run will reach before it diverges
+// or is interrupted, and reserving 10⁹ rows up front fails at once.
+const maxReservedRows = 1 << 17
+
 // Run performs the experiment's GD run with its measurements. It returns
 // a Result also when the run diverged or the context was cancelled (see
 // Result.GD); errors are failures of the machinery.
@@ -65,7 +70,7 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		SpectrumEvery: s.Measure.SharpnessEvery,
 		Spectrum:      spec,
 		Center:        *s.Measure.SharpnessCenter,
-		Rows:          make([]gd.Row, 0, s.GD.Steps/s.Measure.TraceEvery+2),
+		Rows:          make([]gd.Row, 0, min(s.GD.Steps/s.Measure.TraceEvery+2, maxReservedRows)),
 	}
 	obs := []gd.Observer{rec}
 	if opt.Progress != nil {

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -140,5 +141,44 @@ func TestOverrides(t *testing.T) {
 	var se *SpecError
 	if err := s.Apply(Overrides{Eta: &bad}); !errors.As(err, &se) || se.Path != "-eta" {
 		t.Fatalf("eta override 0: err = %v, want a SpecError on -eta", err)
+	}
+}
+
+// TestResolveIgnoresFolders: a folder named like an embedded experiment (the
+// output folder of an earlier run, say) does not shadow the experiment,
+// while a file of that name is read as a spec.
+func TestResolveIgnoresFolders(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.Mkdir("quartic", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Resolve("quartic")
+	if err != nil {
+		t.Fatalf("Resolve(quartic) beside a folder quartic/: %v", err)
+	}
+	if s.Name != "quartic" {
+		t.Fatalf("Resolve(quartic) returned spec %q", s.Name)
+	}
+	if err := os.WriteFile("mine", []byte(mutate(t, `"name": "t"`, `"name": "mine"`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := Resolve("mine"); err != nil || s.Name != "mine" {
+		t.Fatalf("Resolve(mine) with a spec file mine: spec %v, err %v", s, err)
+	}
+}
+
+// TestBuildRejectsNonFiniteStart: a finite θ₀ whose loss overflows (x = 1e200
+// on the quartic: x⁴ = 1e800) is bad input, a SpecError on init.theta, not
+// a failure of the run.
+func TestBuildRejectsNonFiniteStart(t *testing.T) {
+	s, err := ParseSpec([]byte(mutate(t, `[0.9]`, `[1e200]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(s)
+	var se *SpecError
+	if !errors.As(err, &se) || se.Path != "init.theta" {
+		t.Fatalf("err = %v, want a SpecError on init.theta", err)
 	}
 }

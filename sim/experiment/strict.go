@@ -21,6 +21,8 @@ type SpecError struct {
 	Msg  string
 }
 
+// Error returns "path: message", or the message alone for a problem with
+// the whole document.
 func (e *SpecError) Error() string {
 	if e.Path == "" {
 		return e.Msg

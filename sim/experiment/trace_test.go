@@ -65,3 +65,28 @@ func TestTraceColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestRunHugeStepsInterrupted: gd.steps is only bounded by the int range, and
+// a run that asks for 2⁶² steps must start (and here stop at once, its
+// context being cancelled) instead of reserving a trace it can never fill.
+func TestRunHugeStepsInterrupted(t *testing.T) {
+	spec, err := ParseSpec([]byte(`{"name": "huge", "model": {"kind": "quartic"}, "init": {"theta": [0.9]},
+		"gd": {"eta": 0.1, "steps": 4611686018427387904}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := exp.Run(ctx, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// gd.Run checks the context every 64 steps.
+	if !res.GD.Cancelled || res.GD.Steps != 63 || len(res.Trace) != 64 {
+		t.Fatalf("cancelled %v after %d steps with %d rows; want cancelled after 63 steps, 64 rows", res.GD.Cancelled, res.GD.Steps, len(res.Trace))
+	}
+}

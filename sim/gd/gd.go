@@ -153,9 +153,11 @@ func norm(x []float64) float64 {
 	if ssq > 0x1p-900 && ssq < 0x1p900 {
 		return math.Sqrt(ssq)
 	}
-	if ssq == 0 || math.IsNaN(ssq) {
-		return math.Sqrt(ssq)
+	if math.IsNaN(ssq) {
+		return ssq
 	}
+	// ssq = 0 may be the underflow of squares of tiny non-zero entries:
+	// the scaled loop below returns 0 only for a zero vector.
 	var scale float64
 	ssq = 1
 	for _, v := range x {

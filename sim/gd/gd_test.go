@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/eoskit/eoskit/reference"
+	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/gd"
 	"github.com/eoskit/eoskit/sim/model"
 )
@@ -343,5 +344,89 @@ func TestSpectrumMethodsAgree(t *testing.T) {
 				t.Errorf("tracker HVPs %v: a repeated measurement should be cheaper than the cold one", hvps)
 			}
 		})
+	}
+}
+
+// pointSpectrum is a Spectrum that reports, as "sharpness", a fingerprint
+// of the point it is asked about: Σᵢ (i+1)·θᵢ. It lets a test check where
+// the Recorder measures, on a model whose Hessian would not tell.
+type pointSpectrum struct{}
+
+func (pointSpectrum) Top(_ sim.Objective, theta []float64) (gd.Eigen, error) {
+	var s float64
+	for i, v := range theta {
+		s += float64(i+1) * v
+	}
+	return gd.Eigen{Values: []float64{s}}, nil
+}
+
+// TestRecorderCenterPoint checks that the centre measurement of step k is
+// taken at θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4 of the run's own iterates, for
+// every measurement period, including SpectrumEvery = 1 where consecutive
+// steps are measured (and θ_{k−1} of one measurement must survive the next
+// step's bookkeeping).
+func TestRecorderCenterPoint(t *testing.T) {
+	// MF-EoS (the default experiment): at the Edge of Stability consecutive
+	// iterates differ, so a centre taken at the wrong point changes the
+	// fingerprint.
+	obj, err := model.NewMatFact(3, 2, []float64{5.2, 0, 0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta0 := []float64{0.3, 0.1, -0.1, 0.2, 0.2, -0.1, 0.15, 0.25, 0.25, 0.05, 0.1, -0.2}
+	const eta, n = 0.077, 40
+	var iterates [][]float64
+	keep := gd.ObserverFunc(func(s *gd.State) error {
+		iterates = append(iterates, append([]float64(nil), s.Theta...))
+		return nil
+	})
+	for _, every := range []int{1, 2, 3} {
+		for _, traceEvery := range []int{1, 3} {
+			iterates = iterates[:0]
+			rec := &gd.Recorder{Obj: obj, Every: traceEvery, SpectrumEvery: every, Spectrum: pointSpectrum{}, Center: true}
+			if _, err := gd.Run(context.Background(), obj, theta0, gd.Settings{Eta: eta, Steps: n}, keep, rec); err != nil {
+				t.Fatal(err)
+			}
+			centred := 0
+			for _, r := range rec.Rows {
+				k := r.Step
+				if math.IsNaN(r.CenterSharpness()) {
+					continue
+				}
+				centred++
+				mid := make([]float64, len(theta0))
+				for i := range mid {
+					mid[i] = 0.25*(iterates[k-1][i]+iterates[k+1][i]) + 0.5*iterates[k][i]
+				}
+				want, _ := pointSpectrum{}.Top(obj, mid)
+				// The same operations in the same order: bit-identical.
+				if got := r.CenterSharpness(); got != want.Values[0] {
+					t.Errorf("every %d, trace every %d, step %d: centre measured at a point with fingerprint %.17g, want θ̄_k's %.17g",
+						every, traceEvery, k, got, want.Values[0])
+				}
+			}
+			if centred == 0 {
+				t.Errorf("every %d, trace every %d: no centre measurement", every, traceEvery)
+			}
+		}
+	}
+}
+
+// TestGradNormTiny: ‖∇E‖ is reported without underflow. On E = ½θ² at
+// θ = (1e-200, 1e-200) the gradient is θ itself, whose squares underflow to
+// zero in float64; its norm is √2·1e-200 to within a few ulps (the scaled
+// sum of squares rounds a handful of times).
+func TestGradNormTiny(t *testing.T) {
+	q, err := model.NewQuadratic([]float64{1, 0, 0, 1}, []float64{0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := gd.Run(context.Background(), q, []float64{1e-200, 1e-200}, gd.Settings{Eta: 0.1, Steps: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := math.Sqrt2 * 1e-200
+	if got := res.Final.GradNorm; math.Abs(got-want) > 4*0x1p-52*want {
+		t.Fatalf("‖∇E‖ = %g, want %g", got, want)
 	}
 }

@@ -69,9 +69,14 @@ type Recorder struct {
 	// Rows is the trace, in step order.
 	Rows []Row
 
-	before, at, mid []float64 // θ_{k−1}, θ_k for the pending centre measurement
-	pending         int       // index in Rows of the row awaiting its centre measurement, or -1
-	started         bool
+	// before is θ_{k−1}, kept at step k−1 when step k will be measured;
+	// pendBefore and at are θ_{k−1} and θ_k of the pending centre
+	// measurement of step k. before and pendBefore are separate buffers
+	// because with SpectrumEvery = 1 the next step's θ_{k} is kept before
+	// the pending measurement of step k is completed.
+	before, pendBefore, at, mid []float64
+	pending                     int // index in Rows of the row awaiting its centre measurement, or -1
+	started                     bool
 }
 
 // Observe records s when it is due.
@@ -79,29 +84,34 @@ func (r *Recorder) Observe(s *State) error {
 	if !r.started {
 		r.started, r.pending = true, -1
 	}
-	if err := r.observeCenter(s); err != nil {
+	if err := r.completeCenter(s); err != nil {
 		return err
 	}
 	every := r.Every
 	if every <= 0 {
 		every = 1
 	}
-	if s.Step%every != 0 {
-		return nil
-	}
-	row := Row{Step: s.Step, T: s.T, Loss: s.Loss, GradNorm: s.GradNorm}
-	if r.due(s.Step) {
-		e, err := r.measure(s.Theta)
-		if err != nil {
-			return err
+	if s.Step%every == 0 {
+		row := Row{Step: s.Step, T: s.T, Loss: s.Loss, GradNorm: s.GradNorm}
+		if r.due(s.Step) {
+			e, err := r.measure(s.Theta)
+			if err != nil {
+				return err
+			}
+			row.Eigen = e
+			if r.Center && r.SpectrumEvery > 0 && s.Step > 0 {
+				r.at = append(r.at[:0], s.Theta...)
+				r.before, r.pendBefore = r.pendBefore, r.before
+				r.pending = len(r.Rows)
+			}
 		}
-		row.Eigen = e
-		if r.Center && s.Step > 0 {
-			r.at = append(r.at[:0], s.Theta...)
-			r.pending = len(r.Rows)
-		}
+		r.Rows = append(r.Rows, row)
 	}
-	r.Rows = append(r.Rows, row)
+	// Keep θ_k when step k+1 will be measured: it is θ_{k−1} of that
+	// measurement's period-2 average.
+	if k := s.Step + 1; r.Center && r.due(k) && k%every == 0 {
+		r.before = append(r.before[:0], s.Theta...)
+	}
 	return nil
 }
 
@@ -110,33 +120,24 @@ func (r *Recorder) due(k int) bool {
 	return r.SpectrumEvery > 0 && k%r.SpectrumEvery == 0
 }
 
-// observeCenter keeps θ_{k−1} for the next measured step and completes the
-// pending centre measurement of step k−1 once θ_k is known.
-func (r *Recorder) observeCenter(s *State) error {
-	if !r.Center || r.SpectrumEvery <= 0 {
+// completeCenter completes the pending centre measurement of step k−1 once
+// θ_k is known.
+func (r *Recorder) completeCenter(s *State) error {
+	if r.pending < 0 {
 		return nil
 	}
-	if r.pending >= 0 {
-		if r.mid == nil {
-			r.mid = make([]float64, len(s.Theta))
-		}
-		for i := range r.mid {
-			r.mid[i] = 0.25*(r.before[i]+s.Theta[i]) + 0.5*r.at[i]
-		}
-		e, err := r.measure(r.mid)
-		if err != nil {
-			return err
-		}
-		r.Rows[r.pending].Center = e
-		r.pending = -1
+	if r.mid == nil {
+		r.mid = make([]float64, len(s.Theta))
 	}
-	every := r.Every
-	if every <= 0 {
-		every = 1
+	for i := range r.mid {
+		r.mid[i] = 0.25*(r.pendBefore[i]+s.Theta[i]) + 0.5*r.at[i]
 	}
-	if k := s.Step + 1; r.due(k) && k%every == 0 {
-		r.before = append(r.before[:0], s.Theta...)
+	e, err := r.measure(r.mid)
+	if err != nil {
+		return err
 	}
+	r.Rows[r.pending].Center = e
+	r.pending = -1
 	return nil
 }
 
