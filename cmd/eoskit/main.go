@@ -136,7 +136,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, stderr
 	eta := fs.Float64("eta", 0, "override gd.eta")
 	seed := fs.Uint64("seed", 0, "override the master seed")
 	kern := fs.String("kernel", "", "override the two-layer network's matrix kernels")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterspersed(fs, args); err != nil {
 		return exitBadInput, usageError{"run: " + err.Error()}
 	}
 	if fs.NArg() != 1 {
@@ -164,12 +164,19 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, stderr
 	}
 	exp, err := experiment.Build(spec)
 	if err != nil {
-		return exitBadInput, err
+		return exitBadInput, withSource(spec, err)
 	}
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("out", spec.Name)
 	}
+	// Check the destination and create the staging folder before the run,
+	// so that an unusable -out is reported at once.
+	output, err := experiment.NewOutput(dir)
+	if err != nil {
+		return exitBadInput, err
+	}
+	defer output.Abort()
 
 	var opt experiment.RunOptions
 	var bar *progressbar.ProgressBar
@@ -191,14 +198,40 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, stderr
 	if err != nil {
 		return exitFailure, err
 	}
-	written, names, err := res.Write(dir)
+	written, names, err := res.WriteTo(output)
 	if err != nil {
 		return exitFailure, err
 	}
 	res.Report(stdout)
 	fmt.Fprintf(stdout, "  wrote %s/: %s\n", written, strings.Join(names, ", "))
-	if res.GD.Cancelled {
+	if res.Cancelled() {
 		return exitInterrupted, errors.New("interrupted; partial results in " + written)
 	}
 	return exitOK, nil
+}
+
+// parseInterspersed parses flags before and after the positional arguments
+// ("run quartic -steps 5" as well as "run -steps 5 quartic").
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+// withSource prefixes an error found while building a spec read from a file
+// with the file's name, like the parse errors.
+func withSource(spec *experiment.Spec, err error) error {
+	if src := spec.Source(); src != "" {
+		return fmt.Errorf("spec %s: %w", src, err)
+	}
+	return err
 }

@@ -174,9 +174,9 @@ func TestRunWritesTraceRows(t *testing.T) {
 	}
 }
 
-// TestFailedRunKeepsPreviousResult: a result folder is replaced only by a
+// TestRejectedRunKeepsPreviousResult: a result folder is replaced only by a
 // complete new one.
-func TestFailedRunKeepsPreviousResult(t *testing.T) {
+func TestRejectedRunKeepsPreviousResult(t *testing.T) {
 	t.Chdir(t.TempDir())
 	if code, _, e := runCLI(t, "run", "-quiet", "-steps", "10", "quartic"); code != 0 {
 		t.Fatal(e)
@@ -206,5 +206,70 @@ func TestList(t *testing.T) {
 	}
 	if first := strings.Fields(stdout)[0]; first != "default" {
 		t.Errorf("list starts with %q, want default", first)
+	}
+}
+
+// TestOutRefusesForeignFolders: -out replaces only an earlier result or an
+// empty folder; anything else is refused before the run, untouched.
+func TestOutRefusesForeignFolders(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.MkdirAll(filepath.Join("victim", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("victim", "sub", "data.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("plainfile", []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("victim", "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{"victim", "plainfile", filepath.Join("victim", "sub")} {
+		code, _, stderr := runCLI(t, "run", "-quiet", "-steps", "5", "-out", dir, "quartic")
+		if code != 2 || !strings.Contains(stderr, "-out") || strings.Count(stderr, "\n") != 1 {
+			t.Fatalf("-out %s: exit %d, stderr %q; want 2 and one line about -out", dir, code, stderr)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join("victim", "sub", "data.txt")); err != nil || string(b) != "x" {
+		t.Fatalf("victim/sub/data.txt was touched: %v", err)
+	}
+	if b, err := os.ReadFile("plainfile"); err != nil || string(b) != "keep me" {
+		t.Fatalf("plainfile was touched: %v", err)
+	}
+	ents, _ := os.ReadDir(".")
+	if len(ents) != 2 {
+		t.Fatalf("%d entries in the folder, want victim and plainfile only (no staging folders)", len(ents))
+	}
+	// An empty folder and an earlier result are replaced.
+	if err := os.Mkdir("empty", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if code, _, stderr := runCLI(t, "run", "-quiet", "-steps", "5", "-out", "empty", "quartic"); code != 0 {
+			t.Fatalf("run %d into an empty folder / earlier result: exit %d: %s", i, code, stderr)
+		}
+	}
+}
+
+func TestFlagsAfterSpec(t *testing.T) {
+	t.Chdir(t.TempDir())
+	code, _, stderr := runCLI(t, "run", "quartic", "-quiet", "-steps", "7", "-out", "o")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if m := readSummary(t, "o"); m["steps"] != 7.0 {
+		t.Fatalf("steps %v, want the -steps 7 given after SPEC", m["steps"])
+	}
+}
+
+func TestBuildErrorsNameTheFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("s.json", []byte(strings.Replace(goodSpec, `[0.9]`, `[0.9, 1]`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "run", "-quiet", "s.json")
+	if code != 2 || !strings.Contains(stderr, "spec s.json: init.theta") {
+		t.Fatalf("exit %d, stderr %q; want 2 naming the file and the field", code, stderr)
 	}
 }

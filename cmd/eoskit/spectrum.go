@@ -39,7 +39,7 @@ func cmdSpectrum(args []string, stdout io.Writer) (int, error) {
 	tol := fs.Float64("tol", 1e-10, "relative residual of the Lanczos solve")
 	method := fs.String("method", "lanczos", "lanczos or dense")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterspersed(fs, args); err != nil {
 		return exitBadInput, usageError{"spectrum: " + err.Error()}
 	}
 	if fs.NArg() != 1 {
@@ -57,7 +57,7 @@ func cmdSpectrum(args []string, stdout io.Writer) (int, error) {
 	}
 	exp, err := experiment.Build(spec)
 	if err != nil {
-		return exitBadInput, err
+		return exitBadInput, withSource(spec, err)
 	}
 	p := exp.Objective.Dim()
 	nb := 0

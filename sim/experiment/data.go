@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/eoskit/eoskit/sim/data"
 )
@@ -37,12 +40,7 @@ func dataKinds() map[string]func() dataParams {
 
 // DataKinds returns the data kinds a spec may name, sorted.
 func DataKinds() []string {
-	var names []string
-	for k := range dataKinds() {
-		names = append(names, k)
-	}
-	sortStrings(names)
-	return names
+	return slices.Sorted(maps.Keys(dataKinds()))
 }
 
 // loaded wraps a data constructor's result: invalid data is a SpecError on
@@ -50,7 +48,7 @@ func DataKinds() []string {
 func loaded(s *data.Set, err error) (*dataSet, error) {
 	if err != nil {
 		if errors.Is(err, data.ErrInvalid) {
-			return nil, specErr("data", "%v", err)
+			return nil, specErr("data", "%s", strings.TrimPrefix(err.Error(), "data: "))
 		}
 		return nil, fmt.Errorf("data: %w", err)
 	}
@@ -126,6 +124,11 @@ func (d *teacherData) validate(path string) error {
 	}
 	cfg := data.TeacherConfig{Width: d.Width, Outputs: d.Outputs}.Resolved()
 	d.Width, d.Outputs = cfg.Width, cfg.Outputs
+	for _, c := range [][2]int{{d.N, d.D}, {d.N, d.Outputs}, {d.Width, d.D}, {d.Width, d.Outputs}} {
+		if err := checkSize(path, "data values", c[0], c[1]); err != nil {
+			return err
+		}
+	}
 	if d.Seed == nil {
 		one := uint64(1)
 		d.Seed = &one
@@ -200,7 +203,7 @@ func (d *fileData) load(env *buildEnv) (*dataSet, error) {
 	s, err := data.LoadFile(resolve(d.X), resolve(d.Y))
 	if err != nil && !errors.Is(err, data.ErrInvalid) {
 		// A missing or unreadable file is bad input too.
-		return nil, specErr("data", "%v", err)
+		return nil, specErr("data", "%s", strings.TrimPrefix(err.Error(), "data: "))
 	}
 	return loaded(s, err)
 }
@@ -221,8 +224,14 @@ func (d *anchorData) validate(path string) error {
 	if d.D == 0 {
 		d.D = data.AnchorD
 	}
-	if d.N < 1 || d.D < 1 {
-		return specErr(path, "n and d must be ≥ 1 (got %d, %d)", d.N, d.D)
+	if d.N < 1 {
+		return specErr(join(path, "n"), "must be ≥ 1 (got %d)", d.N)
+	}
+	if d.D < 1 {
+		return specErr(join(path, "d"), "must be ≥ 1 (got %d)", d.D)
+	}
+	if err := checkSize(join(path, "n"), "data values", d.N, d.D); err != nil {
+		return err
 	}
 	if d.Labels == "" {
 		d.Labels = data.AnchorRandom

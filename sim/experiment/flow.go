@@ -1,8 +1,8 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
-	"math"
 	"reflect"
 
 	"github.com/eoskit/eoskit/sim/flow"
@@ -18,14 +18,19 @@ type FlowSpec struct {
 	Kind string `json:"kind" spec:"required"`
 	// Method is the integrator: "dp5" (Dormand–Prince 5(4), adaptive, the
 	// default), "dop853" (8th order, adaptive), "rk4" or "euler" (fixed
-	// step).
+	// step). Caveat for dop853: where a gradient flow is stiff (its steps
+	// limited by stability, as every converging flow eventually is), the
+	// 7th-order dense output that samples it at t = kη amplifies the
+	// decayed stiff components, and the samples can be 10²–10⁴ times less
+	// accurate than the tolerance (the steps themselves are not); dp5's
+	// dense output is as stable as its steps (see flow.GradientFlow).
 	Method string `json:"method"`
 	// RTol and ATol are the adaptive methods' relative and absolute
 	// tolerances (default 1e-8; ATol defaults to RTol).
-	RTol float64 `json:"rtol"`
-	ATol float64 `json:"atol"`
+	RTol float64 `json:"rtol,omitempty"`
+	ATol float64 `json:"atol,omitempty"`
 	// Step is the fixed methods' step size (default η/10).
-	Step float64 `json:"step"`
+	Step float64 `json:"step,omitempty"`
 	// MaxSteps bounds the integrator's attempted steps (default 10⁶); a
 	// flow that needs more stops early and keeps its samples.
 	MaxSteps int `json:"max_steps"`
@@ -127,8 +132,9 @@ type FlowResult struct {
 
 // runFlow integrates the spec's flow from θ₀ and samples it like the GD
 // trace: every trace_every steps and at the last one, measuring the
-// spectrum every sharpness_every steps.
-func (e *Experiment) runFlow(spectrum gd.Spectrum) (*FlowResult, error) {
+// spectrum every sharpness_every steps. Cancelling ctx stops it at the next
+// sample (Err then wraps context.Canceled).
+func (e *Experiment) runFlow(ctx context.Context, spectrum gd.Spectrum) (*FlowResult, error) {
 	s := e.Spec
 	fs := s.Flow
 	m, c := fs.integrator()
@@ -137,8 +143,11 @@ func (e *Experiment) runFlow(spectrum gd.Spectrum) (*FlowResult, error) {
 	grid := flow.Grid{Eta: s.GD.Eta, Steps: s.GD.Steps, Every: s.Measure.TraceEvery, MaxSteps: fs.MaxSteps}
 	var measureErr error
 	sample := func(k int, t float64, theta []float64) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		loss := e.Objective.Grad(theta, grad)
-		row := gd.Row{Step: k, T: t, Loss: loss, GradNorm: l2(grad)}
+		row := gd.Row{Step: k, T: t, Loss: loss, GradNorm: gd.Norm(grad)}
 		if se := s.Measure.SharpnessEvery; se > 0 && spectrum != nil && (k%se == 0 || k == s.GD.Steps) {
 			eig, err := spectrum.Top(e.Objective, theta)
 			if err != nil {
@@ -158,12 +167,4 @@ func (e *Experiment) runFlow(spectrum gd.Spectrum) (*FlowResult, error) {
 	}
 	res.Err = err
 	return res, nil
-}
-
-func l2(x []float64) float64 {
-	var s float64
-	for _, v := range x {
-		s += v * v
-	}
-	return math.Sqrt(s)
 }

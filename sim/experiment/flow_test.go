@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -164,5 +165,61 @@ func TestFlowStepFollowsEtaOverride(t *testing.T) {
 		if s.Flow.Step != tc.want {
 			t.Errorf("flow %s with -eta %g: step %g, want %g", tc.flow, eta, s.Flow.Step, tc.want)
 		}
+	}
+}
+
+// TestFlowInterrupted: cancelling during the flow stops it at the next
+// sample and marks the run interrupted (written to DIR.interrupted, never
+// over a finished result); cancelling during GD skips the flow.
+func TestFlowInterrupted(t *testing.T) {
+	doc := strings.Replace(validSpec, `"measure"`, `"flow": "gradient", "measure"`, 1)
+	spec, err := ParseSpec([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	// Cancel once GD has finished: the progress callback is called last
+	// with the number of steps done.
+	res, err := exp.Run(ctx, RunOptions{Progress: func(done int) {
+		if done == spec.GD.Steps {
+			cancel()
+		}
+	}, ProgressEvery: spec.GD.Steps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.GD.Cancelled || res.Flow == nil || !errors.Is(res.Flow.Err, context.Canceled) || !res.Cancelled() {
+		t.Fatalf("GD cancelled %v, flow %+v: want a complete GD run and an interrupted flow", res.GD.Cancelled, res.Flow)
+	}
+	if len(res.Flow.Trace) != 0 || !res.Summary().Cancelled {
+		t.Fatalf("%d flow samples after cancellation; summary cancelled %v", len(res.Flow.Trace), res.Summary().Cancelled)
+	}
+	dir := t.TempDir()
+	written, _, err := res.Write(filepath.Join(dir, "r"))
+	if err != nil || written != filepath.Join(dir, "r.interrupted") {
+		t.Fatalf("written to %q (%v), want r.interrupted", written, err)
+	}
+
+	cancelled, stop := context.WithCancel(context.Background())
+	stop()
+	long := strings.Replace(doc, `"steps": 10`, `"steps": 1000`, 1)
+	spec2, err := ParseSpec([]byte(long))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp2, err := Build(spec2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res2, err := exp2.Run(cancelled, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res2.GD.Cancelled || res2.Flow != nil {
+		t.Fatalf("GD cancelled %v, flow %v: an interrupted GD run must skip the flow", res2.GD.Cancelled, res2.Flow)
 	}
 }

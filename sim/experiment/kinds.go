@@ -3,7 +3,6 @@ package experiment
 import (
 	"encoding/json"
 	"reflect"
-	"sort"
 
 	"github.com/eoskit/eoskit/sim"
 )
@@ -109,5 +108,3 @@ func marshalKind(kind string, params any) ([]byte, error) {
 	}
 	return append([]byte(`{"kind":`+string(k)+`,`), b[1:]...), nil
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

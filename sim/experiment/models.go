@@ -3,6 +3,8 @@ package experiment
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/eoskit/eoskit/sim"
@@ -26,12 +28,7 @@ func modelKinds() map[string]func() modelParams {
 
 // ModelKinds returns the model kinds a spec may name, sorted.
 func ModelKinds() []string {
-	var names []string
-	for k := range modelKinds() {
-		names = append(names, k)
-	}
-	sortStrings(names)
-	return names
+	return slices.Sorted(maps.Keys(modelKinds()))
 }
 
 // modelError turns a model constructor's parameter error into a SpecError
@@ -42,6 +39,24 @@ func modelError(err error) error {
 		return specErr(join("model", pe.Param), "%s", pe.Msg)
 	}
 	return fmt.Errorf("model: %w", err)
+}
+
+// MaxElements bounds every array a spec makes eoskit allocate (parameters,
+// data, network work space): 2²⁷ float64 values, 1 GiB. A spec that asks for
+// more is rejected as bad input instead of exhausting the machine's memory.
+const MaxElements = 1 << 27
+
+// checkSize returns a SpecError on path when the product of the factors
+// exceeds MaxElements.
+func checkSize(path, what string, factors ...int) error {
+	prod := 1
+	for _, f := range factors {
+		if f > 0 && prod > MaxElements/f {
+			return specErr(path, "asks for more than %d %s (the limit is 2²⁷ values, 1 GiB)", MaxElements, what)
+		}
+		prod *= max(f, 1)
+	}
+	return nil
 }
 
 // matrix flattens a square matrix given as rows, checking its shape.
@@ -130,6 +145,9 @@ func (m *matfactSpec) validate(path string) error {
 	if m.Dim < 1 {
 		return specErr(join(path, "dim"), "must be ≥ 1 (got %d)", m.Dim)
 	}
+	if err := checkSize(join(path, "depth"), "parameters", m.Depth, m.Dim, m.Dim); err != nil {
+		return err
+	}
 	_, n, err := matrix(m.Target, join(path, "target"))
 	if err != nil {
 		return err
@@ -167,7 +185,7 @@ func (u *uvSpec) validate(path string) error {
 	if u.Width < 1 {
 		return specErr(join(path, "width"), "must be ≥ 1 (got %d)", u.Width)
 	}
-	return nil
+	return checkSize(join(path, "width"), "parameters", 2, u.Width)
 }
 
 func (u *uvSpec) build(*buildEnv) (sim.Objective, error) {
@@ -193,7 +211,7 @@ func (d *deepScalarSpec) validate(path string) error {
 	if d.Depth < 1 {
 		return specErr(join(path, "depth"), "must be ≥ 1 (got %d)", d.Depth)
 	}
-	return nil
+	return checkSize(join(path, "depth"), "parameters", d.Depth)
 }
 
 func (d *deepScalarSpec) build(*buildEnv) (sim.Objective, error) {
@@ -258,9 +276,9 @@ type twolayerSpec struct {
 	Scaling string `json:"scaling"`
 	// Outputs is c; default the data's number of outputs.
 	Outputs int `json:"outputs"`
-	// Kernel names the matrix-kernel variant ("" or omitted: the fastest
-	// available).
-	Kernel string `json:"kernel,omitempty"`
+	// Kernel names the matrix-kernel variant (default: the fastest
+	// available in this build, kernel.Default).
+	Kernel string `json:"kernel"`
 }
 
 func (*twolayerSpec) needsData() bool { return true }
@@ -286,10 +304,11 @@ func (w *twolayerSpec) validate(path string) error {
 	if w.Outputs < 0 {
 		return specErr(join(path, "outputs"), "must be ≥ 1 (got %d)", w.Outputs)
 	}
-	if w.Kernel != "" {
-		if _, err := kernel.Get(w.Kernel); err != nil {
-			return specErr(join(path, "kernel"), "unknown kernel %q (available: %s)", w.Kernel, strings.Join(kernel.Names(), ", "))
-		}
+	if w.Kernel == "" {
+		w.Kernel = kernel.Default().Name()
+	}
+	if _, err := kernel.Get(w.Kernel); err != nil {
+		return specErr(join(path, "kernel"), "unknown kernel %q (available in this build: %s)", w.Kernel, strings.Join(kernel.Names(), ", "))
 	}
 	return nil
 }
@@ -301,6 +320,13 @@ func (w *twolayerSpec) build(env *buildEnv) (sim.Objective, error) {
 	}
 	if w.Outputs != ds.C {
 		return nil, specErr("model.outputs", "is %d but the data has %d outputs per example", w.Outputs, ds.C)
+	}
+	// Parameters m(d+c), and the network's n×m work arrays.
+	if err := checkSize("model.width", "parameters", w.Width, ds.D+ds.C); err != nil {
+		return nil, err
+	}
+	if err := checkSize("model.width", "values of work space (n×m)", w.Width, ds.N); err != nil {
+		return nil, err
 	}
 	act, _ := model.ParseActivation(w.Activation)
 	sc, _ := model.ParseScaling(w.Scaling)

@@ -114,6 +114,9 @@ type Summary struct {
 	// not be measured), with the relative residual bounding its error.
 	FinalSharpness         *float64 `json:"final_sharpness"`
 	FinalSharpnessResidual *float64 `json:"final_sharpness_residual"`
+	// SpectrumMethod is how the spectrum was measured (dense, lanczos or
+	// tracker: measure.method "auto" resolved for this model).
+	SpectrumMethod string `json:"spectrum_method"`
 	// MaxSharpness is the largest sharpness recorded in the trace.
 	MaxSharpness *float64 `json:"max_sharpness"`
 	// Cycle describes the final 2-cycle (only for that regime).
@@ -179,8 +182,9 @@ type BuildInfo struct {
 	GOAMD64 string `json:"goamd64,omitempty"`
 }
 
-// currentBuild returns the running binary's build description.
-func currentBuild() BuildInfo {
+// CurrentBuild returns the running binary's build description (Go version,
+// OS, architecture and GOAMD64 level).
+func CurrentBuild() BuildInfo {
 	b := BuildInfo{Go: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
 	if runtime.GOARCH == "amd64" {
 		b.GOAMD64 = goamd64()
@@ -201,7 +205,7 @@ func (r *Result) Summary() Summary {
 		StepsRequested: s.GD.Steps,
 		Steps:          r.GD.Steps,
 		Diverged:       r.GD.Diverged,
-		Cancelled:      r.GD.Cancelled,
+		Cancelled:      r.Cancelled(),
 		Regime:         string(a.Regime),
 		SettleTol:      a.Tol,
 		Step1:          nullable(a.Step1),
@@ -210,7 +214,8 @@ func (r *Result) Summary() Summary {
 		FinalGradNorm:  r.GD.Final.GradNorm,
 		FinalTheta:     r.GD.Final.Theta,
 		Evaluations:    Evaluations{Loss: r.Counts.Loss, Grad: r.Counts.Grad, HessVec: r.Counts.HessVec},
-		Build:          currentBuild(),
+		Build:          CurrentBuild(),
+		SpectrumMethod: r.SpectrumMethod,
 		WallSeconds:    r.Wall.Seconds(),
 	}
 	if r.FinalEigen != nil {

@@ -210,7 +210,7 @@ func (r *Result) Plots() (map[string]*figure, error) {
 			title:  fmt.Sprintf("%s: loss (η = %g)", s.Name, s.GD.Eta),
 			xlabel: "GD step k (t = kη)",
 			ylabel: "E(θ_k)",
-			logY:   true,
+			logY:   allPositive(loss),
 			curves: []series{{label: "GD", x: steps, y: loss}},
 		},
 	}
@@ -282,4 +282,15 @@ func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 		ticks = append(ticks, t)
 	}
 	return ticks
+}
+
+// allPositive reports whether every finite value is > 0, so that a log axis
+// can show them all (the valley model's loss, for one, goes negative).
+func allPositive(y []float64) bool {
+	for _, v := range y {
+		if v <= 0 {
+			return false
+		}
+	}
+	return true
 }

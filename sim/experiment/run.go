@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -37,6 +38,9 @@ type Result struct {
 	// Counts are the objective evaluations of GD, its measurements and the
 	// analysis (the flow's gradients are in Flow.Stats.Evals).
 	Counts sim.Counts
+	// SpectrumMethod is the resolved spectrum method (dense, lanczos or
+	// tracker).
+	SpectrumMethod string
 	// Wall is the run's wall-clock duration (reported, never tested).
 	Wall time.Duration
 }
@@ -96,6 +100,9 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		opt.Progress(res.Steps)
 	}
 	r := &Result{Exp: e, Trace: rec.Rows, GD: res}
+	if m, ok := spec.(interface{ Method() string }); ok {
+		r.SpectrumMethod = m.Method()
+	}
 	r.Analysis, err = gd.Analyze(obj, res, 0)
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
@@ -118,12 +125,13 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		r.CenterEigen = &ce
 	}
 	r.Counts = obj.N
-	if s.Flow != nil {
+	// The flow runs after GD; an interrupted GD run skips it.
+	if s.Flow != nil && !res.Cancelled {
 		fsp, err := e.spectrum(s.Measure.TopK)
 		if err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}
-		fr, err := e.runFlow(fsp)
+		fr, err := e.runFlow(ctx, fsp)
 		if err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}
@@ -131,6 +139,12 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	}
 	r.Wall = time.Since(start)
 	return r, nil
+}
+
+// Cancelled reports whether the run was interrupted, in GD or in the flow
+// integrated after it.
+func (r *Result) Cancelled() bool {
+	return r.GD.Cancelled || (r.Flow != nil && errors.Is(r.Flow.Err, context.Canceled))
 }
 
 // nullable turns NaN into a JSON null.

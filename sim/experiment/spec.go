@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -42,9 +43,9 @@ type Spec struct {
 	// run's time grid t = kη and writes it beside GD (flow_<kind>.csv).
 	Flow *FlowSpec `json:"flow,omitempty"`
 
-	// dir is the folder of the spec file (empty for embedded specs); data
-	// file paths are relative to it.
-	dir string
+	// src is the spec file (empty for embedded specs) and dir its folder;
+	// data file paths are relative to dir.
+	src, dir string
 }
 
 // GDSpec are the gradient-descent settings.
@@ -133,7 +134,7 @@ func ReadSpecFile(path string) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec %s: %w", path, err)
 	}
-	s.dir = filepath.Dir(path)
+	s.src, s.dir = path, filepath.Dir(path)
 	return s, nil
 }
 
@@ -244,6 +245,10 @@ func (in *InitSpec) validate() error {
 	return nil
 }
 
+// Source returns the file the spec was read from ("" for embedded and
+// parsed specs).
+func (s *Spec) Source() string { return s.src }
+
 // JSON returns the resolved spec as indented JSON.
 func (s *Spec) JSON() []byte {
 	b, err := json.MarshalIndent(s, "", "  ")
@@ -265,12 +270,7 @@ func finiteAll(x []float64) int {
 
 // kinds formats a sorted list of kind names.
 func kinds[T any](m map[string]T) string {
-	var names []string
-	for k := range m {
-		names = append(names, k)
-	}
-	sortStrings(names)
-	return strings.Join(names, ", ")
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
 }
 
 // Overrides are command-line replacements of spec values; nil fields are

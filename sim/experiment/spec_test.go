@@ -57,6 +57,8 @@ func TestParseSpecRejects(t *testing.T) {
 		{"bad name", mutate(t, `"name": "t"`, `"name": "a/b"`), "name", "letters"},
 		{"theta and scheme", mutate(t, `{"theta": [0.9]}`, `{"theta": [0.9], "scheme": "gaussian", "scale": 1}`), "init", "not both"},
 		{"unknown scheme", mutate(t, `{"theta": [0.9]}`, `{"scheme": "uniform"}`), "init.scheme", "unknown scheme"},
+		{"duplicate key", mutate(t, `"steps": 10`, `"steps": 10, "steps": 20`), "gd.steps", "appears twice"},
+		{"duplicate top-level key", mutate(t, `"name": "t",`, `"name": "t", "name": "u",`), "name", "appears twice"},
 		{"data for a toy model", mutate(t, `"gd"`, `"data": {"kind": "inline", "x": [[1]], "y": [1]}, "gd"`), "data", "takes no data"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,5 +182,48 @@ func TestBuildRejectsNonFiniteStart(t *testing.T) {
 	var se *SpecError
 	if !errors.As(err, &se) || se.Path != "init.theta" {
 		t.Fatalf("err = %v, want a SpecError on init.theta", err)
+	}
+}
+
+// TestHugeSizesAreBadInput: sizes that would exhaust memory are spec
+// errors naming the field, found before anything is allocated.
+func TestHugeSizesAreBadInput(t *testing.T) {
+	for _, tc := range []struct{ model, data, path string }{
+		{`{"kind": "uv", "width": 100000000000, "target": 1}`, "", "model.width"},
+		{`{"kind": "deep-scalar", "depth": 1000000000, "target": 1}`, "", "model.depth"},
+		{`{"kind": "matfact", "depth": 1000000000, "dim": 1, "target": [[1]]}`, "", "model.depth"},
+		{`{"kind": "twolayer", "width": 1000000000000}`, `{"kind": "inline", "x": [[1]], "y": [1]}`, "model.width"},
+		{`{"kind": "twolayer", "width": 2}`, `{"kind": "teacher", "n": 1000000000000, "d": 1000000}`, "data"},
+		{`{"kind": "twolayer", "width": 2}`, `{"kind": "anchor", "n": 100000000, "d": 100}`, "data.n"},
+	} {
+		doc := mutate(t, `{"kind": "quartic"}`, tc.model)
+		if tc.data != "" {
+			doc = strings.Replace(doc, `"gd"`, `"data": `+tc.data+`, "gd"`, 1)
+		}
+		doc = strings.Replace(doc, `"init": {"theta": [0.9]}`, `"init": {"scheme": "gaussian", "scale": 1}`, 1)
+		s, err := ParseSpec([]byte(doc))
+		if err == nil {
+			_, err = Build(s)
+		}
+		var se *SpecError
+		if !errors.As(err, &se) || se.Path != tc.path || !strings.Contains(se.Msg, "limit") {
+			t.Errorf("%s %s: err %v, want a size SpecError on %s", tc.model, tc.data, err, tc.path)
+		}
+	}
+}
+
+func TestDuplicateKeysNoFalsePositives(t *testing.T) {
+	for _, doc := range []string{
+		`{"a": [{"k": 1}, {"k": 2}], "b": {"k": 1, "c": {"k": 2}}, "k": [[1, 2], [3]]}`,
+		`{"a": {"b": {"c": 1}}, "b": {"a": 2}, "c": [{"a": {"a": 1}}]}`,
+	} {
+		if err := duplicateKeys([]byte(doc)); err != nil {
+			t.Errorf("%s: %v", doc, err)
+		}
+	}
+	err := duplicateKeys([]byte(`{"a": [{"k": 1}, {"k": 2, "x": {"y": 1, "y": 2}}]}`))
+	var se *SpecError
+	if !errors.As(err, &se) || se.Path != "a[1].x.y" {
+		t.Fatalf("err %v, want a duplicate at a[1].x.y", err)
 	}
 }

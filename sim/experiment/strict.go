@@ -62,7 +62,80 @@ func parseTree(data []byte) (any, error) {
 	if _, ok := v.(map[string]any); !ok {
 		return nil, specErr("", "not a JSON object (the spec must be {...})")
 	}
+	if err := duplicateKeys(data); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// duplicateKeys reports the first object key that appears twice in the
+// same object (encoding/json would silently keep the last one), by its path.
+func duplicateKeys(data []byte) error {
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		path   string
+		index  int    // next array index
+		key    string // pending key of an object member
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var stack []*frame
+	// child returns the path of the value about to be read.
+	child := func() string {
+		if len(stack) == 0 {
+			return ""
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			return join(f.path, f.key)
+		}
+		p := fmt.Sprintf("%s[%d]", f.path, f.index)
+		f.index++
+		return p
+	}
+	expectKey := func() bool {
+		if len(stack) == 0 {
+			return false
+		}
+		f := stack[len(stack)-1]
+		return f.object && f.key == ""
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return nil // syntax errors are reported by the decoder proper
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				stack = append(stack, &frame{object: d == '{', keys: map[string]bool{}, path: child()})
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 {
+					stack[len(stack)-1].key = ""
+				}
+			}
+			continue
+		}
+		if expectKey() {
+			f := stack[len(stack)-1]
+			k := tok.(string)
+			if f.keys[k] {
+				return specErr(join(f.path, k), "appears twice")
+			}
+			f.keys[k] = true
+			f.key = k
+			continue
+		}
+		child()
+		if len(stack) > 0 {
+			stack[len(stack)-1].key = ""
+		}
+	}
 }
 
 func syntaxError(data []byte, err error) error {

@@ -41,28 +41,34 @@ func (r *Result) Files() ([]string, map[string][]byte, error) {
 	return names, files, nil
 }
 
-// Write writes the run's files into dir atomically (see outDir): the folder
-// appears complete or not at all, and replaces a previous result only when
-// every file is written. A cancelled run is written to dir + ".interrupted"
-// instead, so that it never replaces a finished result. Write returns the
-// folder written and the names of the files in it.
+// Write writes the run's files into dir atomically (see Output).
 func (r *Result) Write(dir string) (string, []string, error) {
+	out, err := NewOutput(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	return r.WriteTo(out)
+}
+
+// WriteTo writes the run's files into out and commits it: the folder
+// appears complete or not at all, and replaces a previous result only when
+// every file is written. An interrupted run is committed to the destination
+// with the suffix ".interrupted" instead, so that it never replaces a
+// finished result. The staging folder is removed on failure. WriteTo returns
+// the folder written and the names of the files in it.
+func (r *Result) WriteTo(out *Output) (string, []string, error) {
+	defer out.Abort()
 	names, files, err := r.Files()
 	if err != nil {
 		return "", nil, err
 	}
-	out, err := newOutDir(dir)
-	if err != nil {
-		return "", nil, err
-	}
-	defer out.Abort()
 	for _, n := range names {
 		if err := out.WriteFile(n, files[n]); err != nil {
 			return "", nil, err
 		}
 	}
 	dest := out.final
-	if r.GD.Cancelled {
+	if r.Cancelled() {
 		dest += ".interrupted"
 	}
 	if err := out.Commit(dest); err != nil {
@@ -79,7 +85,7 @@ func (r *Result) Report(w io.Writer) {
 	fmt.Fprintf(w, "%s: %s\n", s.Name, r.Exp.Model)
 	fmt.Fprintf(w, "  GD: η = %g, %d of %d steps, %d parameters (%.2fs)\n", s.GD.Eta, sum.Steps, sum.StepsRequested, sum.Params, sum.WallSeconds)
 	switch {
-	case sum.Cancelled:
+	case r.GD.Cancelled:
 		fmt.Fprintf(w, "  interrupted after %d steps\n", sum.Steps)
 	case sum.Diverged:
 		fmt.Fprintf(w, "  regime: diverged (the loss or gradient overflowed after step %d; last finite loss %.6g)\n", sum.Steps, sum.FinalLoss)

@@ -20,8 +20,9 @@ const (
 	TwoCycle Regime = "2-cycle"
 	// Diverged: the loss or gradient became non-finite.
 	Diverged Regime = "diverged"
-	// Unsettled: none of the above within the tolerance (still moving,
-	// a longer period, chaos, or a cancelled run).
+	// Unsettled: none of the above within the tolerance (still moving, a
+	// longer period, or chaos). A cancelled run is classified by its last
+	// iterates like any other; Result.Cancelled says that it stopped early.
 	Unsettled Regime = "unsettled"
 )
 
@@ -63,7 +64,7 @@ func Analyze(obj sim.Objective, res Result, tol float64) (Analysis, error) {
 		return a, fmt.Errorf("gd: Analyze: the run observed no state")
 	}
 	last := res.Last[n-1]
-	scale := math.Max(1, norm(last))
+	scale := math.Max(1, Norm(last))
 	if n >= 2 {
 		a.Step1 = dist(last, res.Last[n-2]) / scale
 	}

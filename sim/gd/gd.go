@@ -99,7 +99,7 @@ func Run(ctx context.Context, obj sim.Objective, theta0 []float64, s Settings, o
 			break
 		}
 		loss := obj.Grad(theta, grad)
-		gn := norm(grad)
+		gn := Norm(grad)
 		if !finite(loss) || !finite(gn) || !allFinite(theta) {
 			if k == 0 {
 				return Result{}, fmt.Errorf("%w: the loss or gradient at θ₀ is not finite (loss %v)", ErrBadSettings, loss)
@@ -141,11 +141,11 @@ func allFinite(x []float64) bool {
 	return true
 }
 
-// norm returns the Euclidean norm. The plain sum of squares is used when it
+// Norm returns the Euclidean norm of x. The plain sum of squares is used when it
 // is safely inside the floating-point range; otherwise the scaled (LAPACK
 // dnrm2-style) loop, so that the result neither overflows nor underflows for
 // representable inputs.
-func norm(x []float64) float64 {
+func Norm(x []float64) float64 {
 	var ssq float64
 	for _, v := range x {
 		ssq += v * v
