@@ -14,7 +14,7 @@ import (
 type Activation uint8
 
 const (
-	// ActTanh is σ = tanh, evaluated by Tanh (within 2 ULP of math.Tanh),
+	// ActTanh is σ = tanh, evaluated by Tanh (within 3 ULP of math.Tanh),
 	// with σ' = 1 − σ² and σ″ = −2σσ' computed from σ.
 	ActTanh Activation = iota
 	// ActGELU is the exact GELU σ(z) = z·Φ(z), Φ the standard normal CDF.

@@ -36,16 +36,32 @@
 // (runtime.NumCPU() − 1 per Backend value) that end when the Backend is
 // garbage collected: keep one Backend and reuse it.
 //
+// # Tiles
+//
+// tuned and asm also implement Tiler: Tiles runs their TileRows×TileCols
+// register-tile kernel over operands with free strides, and Parallel runs a
+// caller's function for a fixed number of parts on their goroutines. A
+// caller that keeps its operands in layouts the kernel reads directly can
+// then skip the packing of every Gemm call and fuse its elementwise work
+// between the products while the data is in cache; the two-layer network's
+// tanh path does (sim/model).
+//
 // # Activations
 //
 // Activation (ActTanh, ActGELU, ActReLU) evaluates σ, σ' and σ″ over
 // slices (Eval, Deriv, Deriv2; outputs may be the input slice). Tanh is a
-// fast tanh within 2 ULP of math.Tanh (1.5 ULP of the exact value),
-// vectorised with AVX2 and bit-identical on every path. MulOuter and
-// TanhMulOuter form the backward pass's G = σ'(Z) ⊙ (α·u vᵀ) in one sweep.
+// fast tanh within 3 ULP of math.Tanh (2.5 ULP of the exact value),
+// vectorised with AVX2 (about 1.3 ns per element on the target machines)
+// and bit-identical on every path. MulOuter and TanhMulOuter form the
+// backward pass's G = σ'(Z) ⊙ (α·u vᵀ) in one sweep. The row passes
+// TanhDot, TanhGradRow, TanhHVPDot and TanhHVPRow do all the elementwise
+// work of a gradient or a Hessian-vector product of a one-output tanh
+// network for one example, in one or two sweeps over its row.
 //
 // The two-layer network f(x) = s·Σ_i a_i σ(w_i·x) with data X (n×d), weights
-// W (m×d), a (m), residual r = f − y and c = s/n uses, per gradient:
+// W (m×d), a (m), residual r = f − y and c = s/n needs, per gradient, the
+// products below (with whole-matrix calls; sim/model runs them block by
+// block of examples, with the row passes in place of the middle four):
 //
 //	b.Gemm(false, true, n, m, d, 1, X, d, W, d, 0, Z, m)   // Z = X·Wᵀ
 //	kernel.ActTanh.Eval(H, Z)                              // H = tanh Z (Deriv also gives 1 − H²)

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"sync"
@@ -181,6 +182,7 @@ type op uint8
 const (
 	opGemm op = iota
 	opGemv
+	opFunc // Parallel: part p calls fn(p)
 )
 
 // call holds the arguments of one GEMM or GEMV call and the per-part
@@ -195,6 +197,7 @@ type call struct {
 	lda, ldb, ldc int
 	parts         int
 	rows          bool // split rows of C (true) or columns
+	fn            func(part int)
 	ws            [maxParts]workspace
 
 	// state is gen<<32 | parts<<16 | next: the call's generation (bumped
@@ -276,7 +279,7 @@ func (e *engine) dispatch(cl *call, parts int) {
 		cl.wg.Wait()
 	}
 	cl.state.Store(uint64(gen+1) << 32)
-	cl.a, cl.b, cl.c = nil, nil, nil
+	cl.a, cl.b, cl.c, cl.fn = nil, nil, nil, nil
 	e.putCall(cl)
 }
 
@@ -342,8 +345,48 @@ func span(p, parts, total, unit int) (lo, hi int) {
 	return lo, hi
 }
 
+// parallel calls fn(p) for p < parts on the caller and up to threads()−1
+// helpers (see Tiler.Parallel).
+func (e *engine) parallel(parts int, fn func(part int)) {
+	if parts < 0 || parts > math.MaxUint16 {
+		panic(fmt.Sprintf("kernel: Parallel with %d parts", parts))
+	}
+	t := min(threads(), parts)
+	if t <= 1 {
+		for p := 0; p < parts; p++ {
+			fn(p)
+		}
+		return
+	}
+	cl := e.getCall()
+	cl.op, cl.fn = opFunc, fn
+	cl.isa = e.isa
+	cl.parts = parts
+	gen := uint32(cl.state.Load() >> 32)
+	cl.state.Store(uint64(gen)<<32 | uint64(parts)<<16)
+	if !e.started.Load() {
+		e.startHelpers()
+	}
+	cl.wg.Add(parts)
+	for h := 1; h < t; h++ {
+		select {
+		case e.jobs <- job{cl, gen}:
+		default: // helpers busy: the caller does the parts itself
+		}
+	}
+	cl.work(gen)
+	cl.wg.Wait()
+	cl.state.Store(uint64(gen+1) << 32)
+	cl.fn = nil
+	e.putCall(cl)
+}
+
 // run computes part p of the call.
 func (cl *call) run(p int) {
+	if cl.op == opFunc {
+		cl.fn(p)
+		return
+	}
 	ws := &cl.ws[p]
 	switch cl.op {
 	case opGemm:

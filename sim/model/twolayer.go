@@ -72,18 +72,28 @@ type TwoLayerConfig struct {
 // In matrix form, with Z = XWᵀ (n×m), S = σ(Z), F = s·SAᵀ and R = F − Y:
 // ∂E/∂A = (s/n)RᵀS and ∂E/∂W = Δᵀ X with Δ = (s/n)(RA) ⊙ σ'(Z). The
 // Hessian-vector product differentiates these once (two n×m×d products, like
-// the gradient), Third twice (three). The n×m×d products run on the kernel
-// Backend; the thin contractions with A (c outputs) are memory-bound and are
-// fused with the elementwise work into one pass over the examples (Third
-// runs them on the Backend too). Activations use the standard library's
-// math functions.
+// the gradient), Third twice (three).
 //
-// TwoLayer implements sim.HessianPreparer: the forward pass at θ (σ, σ' and
-// the residual terms) is cached, so that many Hessian-vector products at one
-// θ cost about one gradient's matrix products each and no activation
-// evaluations. HessVec itself reuses the cache when θ equals (bit for bit)
-// the last point of Grad, HessVec, HessianAt or Third, and refreshes it
-// otherwise. Loss and Predict do not touch the cache.
+// With σ = tanh (the networks of the paper and of the performance anchors)
+// the network runs a fused path (twolayer_tanh.go): the examples are cut
+// into blocks, and each block's forward product, elementwise work and
+// backward product run back to back while the block is in cache, on the
+// Backend's register-tile kernel when it has one (kernel.Tiler: tuned, asm)
+// and on its goroutines, with the elementwise work in the fused row passes
+// of sim/kernel (kernel.Tanh, within 3 ULP of math.Tanh). The result of a
+// given backend does not depend on GOMAXPROCS. GELU and ReLU run the n×m×d
+// products on the Backend and the elementwise work in row loops with the
+// standard library's math functions; Third always does, with all its
+// contractions on the Backend.
+//
+// TwoLayer implements sim.HessianPreparer: the forward pass at θ is cached
+// (for tanh H = σ(Z) and the residuals, σ' and σ″ being recomputed from H;
+// otherwise σ, σ' and the residual terms), so that many Hessian-vector
+// products at one θ cost about one gradient's matrix products each and no
+// activation evaluations. HessVec reuses the cache when θ equals (bit for
+// bit) the last point of HessVec or HessianAt, and for GELU and ReLU also of
+// Grad, and refreshes it otherwise. With tanh, Grad streams and leaves the
+// cache alone. Loss, Predict and Third do not touch the cache.
 type TwoLayer struct {
 	m, d, n, c int
 	act        Activation
@@ -95,7 +105,8 @@ type TwoLayer struct {
 	// Cached forward pass at cacheTheta.
 	cached     bool
 	cacheTheta []float64
-	sig, d1    []float64 // n×m: σ(Z), σ'(Z)
+	tn         *tanhNet  // σ = tanh: the fused path and its cache (twolayer_tanh.go)
+	sig, d1    []float64 // otherwise, n×m: σ(Z), σ'(Z)
 	h2         []float64 // n×m: (s/n)(RA) ⊙ σ″(Z)
 	r          []float64 // n×c: residual F − Y
 
@@ -108,8 +119,8 @@ type TwoLayer struct {
 
 // twoLayerThird holds Third's scratch space.
 type twoLayerThird struct {
-	z, zu, zv, a, b, ab, t, d2, d3 []float64 // n×m
-	fu, fv, fuv                    []float64 // n×c
+	z, zu, zv, a, b, ab, t, d2, d3, sig, d1 []float64 // n×m
+	fu, fv, fuv, r                          []float64 // n×c
 }
 
 // twoLayerHessian is the operator HessianAt returns.
@@ -163,13 +174,20 @@ func NewTwoLayer(cfg TwoLayerConfig) (*TwoLayer, error) {
 	} else {
 		t.s = 1 / math.Sqrt(float64(cfg.Width))
 	}
+	if t.act == Tanh {
+		t.tn = newTanhNet(t)
+	}
 	t.alloc()
 	return t, nil
 }
 
 func (t *TwoLayer) alloc() {
-	nm, nc := t.n*t.m, t.n*t.c
 	t.cacheTheta = make([]float64, t.Dim())
+	t.op = twoLayerHessian{t: t}
+	if t.act == Tanh {
+		return
+	}
+	nm, nc := t.n*t.m, t.n*t.c
 	t.sig = make([]float64, nm)
 	t.d1 = make([]float64, nm)
 	t.h2 = make([]float64, nm)
@@ -177,7 +195,6 @@ func (t *TwoLayer) alloc() {
 	t.row1 = make([]float64, t.m)
 	t.row2 = make([]float64, t.m)
 	t.r = make([]float64, nc)
-	t.op = twoLayerHessian{t: t}
 }
 
 // Dim returns m·(d + c).
@@ -202,6 +219,9 @@ func (t *TwoLayer) Scaling() Scaling { return t.scaling }
 // data and the backend.
 func (t *TwoLayer) Clone() sim.Objective {
 	c := &TwoLayer{m: t.m, d: t.d, n: t.n, c: t.c, act: t.act, scaling: t.scaling, s: t.s, x: t.x, y: t.y, be: t.be}
+	if t.tn != nil {
+		c.tn = t.tn.clone(c)
+	}
 	c.alloc()
 	return c
 }
@@ -229,6 +249,10 @@ func (t *TwoLayer) preactivations(w []float64) {
 func (t *TwoLayer) Predict(theta, dst []float64) {
 	checkLen("TwoLayer.Predict", "theta", len(theta), t.Dim())
 	checkLen("TwoLayer.Predict", "dst", len(dst), t.n*t.c)
+	if t.tn != nil {
+		t.tn.predict(theta, dst)
+		return
+	}
 	w, a := t.split(theta)
 	t.preactivations(w)
 	m, c := t.m, t.c
@@ -245,6 +269,9 @@ func (t *TwoLayer) Predict(theta, dst []float64) {
 // the same order, so the two agree bit for bit.
 func (t *TwoLayer) Loss(theta []float64) float64 {
 	checkLen("TwoLayer.Loss", "theta", len(theta), t.Dim())
+	if t.tn != nil {
+		return t.tn.loss(theta)
+	}
 	w, a := t.split(theta)
 	t.preactivations(w)
 	m, c := t.m, t.c
@@ -327,14 +354,25 @@ func (t *TwoLayer) prepare(theta []float64) {
 			return
 		}
 	}
+	if t.tn != nil {
+		t.tn.prepare(theta)
+		copy(t.cacheTheta, theta)
+		t.cached = true
+		return
+	}
 	t.forward(theta, nil)
 }
 
-// Grad writes ∇E(θ) into grad and returns E(θ). It always runs the forward
-// pass, and leaves it cached for Hessian-vector products at θ.
+// Grad writes ∇E(θ) into grad and returns E(θ). For GELU and ReLU it leaves
+// the forward pass cached for Hessian-vector products at θ; the fused tanh
+// path does not store it (the next HessianAt or HessVec at θ recomputes it,
+// at about half a gradient's cost).
 func (t *TwoLayer) Grad(theta, grad []float64) float64 {
 	checkLen("TwoLayer.Grad", "theta", len(theta), t.Dim())
 	checkLen("TwoLayer.Grad", "grad", len(grad), t.Dim())
+	if t.tn != nil {
+		return t.tn.grad(theta, grad)
+	}
 	gw, ga := t.split(grad)
 	e := t.forward(theta, ga)
 	t.be.Gemm(true, false, t.m, t.d, t.n, 1, t.t1, t.m, t.x, t.d, 0, gw, t.d)
@@ -352,9 +390,10 @@ func (t *TwoLayer) HessVec(theta, v, hv []float64) {
 }
 
 // HessianAt returns ∇²E(θ) as an operator over the cached forward pass. The
-// operator is valid until the next Grad, HessVec, HessianAt or Third at
-// another point (Loss and Predict leave it valid), and θ must not change
-// while it is in use. It does not allocate.
+// operator is valid until the next HessVec or HessianAt at another point
+// (and for GELU and ReLU the next Grad at another point; Loss, Predict and
+// Third leave it valid), and θ must not change while it is in use. It does
+// not allocate.
 func (t *TwoLayer) HessianAt(theta []float64) sim.Operator {
 	checkLen("TwoLayer.HessianAt", "theta", len(theta), t.Dim())
 	t.prepare(theta)
@@ -377,6 +416,10 @@ func (h *twoLayerHessian) Apply(v, dst []float64) {
 // on the backend; the c-dimensional contractions are fused into one pass
 // over the examples, as in the forward pass.
 func (t *TwoLayer) hessVec(v, hv []float64) {
+	if t.tn != nil {
+		t.tn.hessVec(v, hv)
+		return
+	}
 	_, a := t.split(t.cacheTheta)
 	vw, va := t.split(v)
 	hw, ha := t.split(hv)
@@ -418,9 +461,10 @@ func (t *TwoLayer) hessVec(v, hv []float64) {
 
 // Third writes ∇³E(θ)[u,v] = ∇_θ(uᵀ∇²E(θ)v) into out. It differentiates the
 // gradient twice in forward mode; σ‴ enters through the mixed second
-// derivative of σ'(Z). Its scratch space (nine n×m matrices) is allocated on
-// the first call. Third runs all its contractions as matrix products on the
-// backend: it is called far less often than the gradient.
+// derivative of σ'(Z). Its scratch space (eleven n×m matrices) is allocated
+// on the first call. Third computes its own forward pass and runs all its
+// contractions as matrix products on the backend: it is called far less
+// often than the gradient.
 func (t *TwoLayer) Third(theta, u, v, out []float64) {
 	checkLen("TwoLayer.Third", "theta", len(theta), t.Dim())
 	checkLen("TwoLayer.Third", "u", len(u), t.Dim())
@@ -428,15 +472,15 @@ func (t *TwoLayer) Third(theta, u, v, out []float64) {
 	checkLen("TwoLayer.Third", "out", len(out), t.Dim())
 	if t.third == nil {
 		nm, nc := t.n*t.m, t.n*t.c
-		b := make([]float64, 9*nm+3*nc)
+		b := make([]float64, 11*nm+4*nc)
 		t.third = &twoLayerThird{
 			z: b[0:nm], zu: b[nm : 2*nm], zv: b[2*nm : 3*nm],
 			a: b[3*nm : 4*nm], b: b[4*nm : 5*nm], ab: b[5*nm : 6*nm], t: b[6*nm : 7*nm],
-			d2: b[7*nm : 8*nm], d3: b[8*nm : 9*nm],
-			fu: b[9*nm : 9*nm+nc], fv: b[9*nm+nc : 9*nm+2*nc], fuv: b[9*nm+2*nc : 9*nm+3*nc],
+			d2: b[7*nm : 8*nm], d3: b[8*nm : 9*nm], sig: b[9*nm : 10*nm], d1: b[10*nm : 11*nm],
+			fu: b[11*nm : 11*nm+nc], fv: b[11*nm+nc : 11*nm+2*nc], fuv: b[11*nm+2*nc : 11*nm+3*nc],
+			r: b[11*nm+3*nc : 11*nm+4*nc],
 		}
 	}
-	t.prepare(theta)
 	s3 := t.third
 	w, a := t.split(theta)
 	uw, ua := t.split(u)
@@ -451,39 +495,46 @@ func (t *TwoLayer) Third(theta, u, v, out []float64) {
 	be.Gemm(false, true, n, m, d, 1, t.x, d, vw, d, 0, s3.zv, m)
 	d2, d3 := s3.d2, s3.d3
 	actHigher(t.act, s3.z, d2, d3)
+	actDerivs(t.act, s3.z, s3.sig, s3.d1, s3.z) // σ, σ' (Z is no longer needed)
+	// R = s·SAᵀ − Y.
+	be.Gemm(false, true, n, c, m, s, s3.sig, m, a, m, 0, s3.r, c)
+	for i, y := range t.y {
+		s3.r[i] -= y
+	}
+	sig, d1, r := s3.sig, s3.d1, s3.r
 	// Jets of S = σ(Z): S_u, S_v, S_uv.
 	for i, zu := range s3.zu {
 		zv := s3.zv[i]
-		s3.a[i] = t.d1[i] * zu
-		s3.b[i] = t.d1[i] * zv
+		s3.a[i] = d1[i] * zu
+		s3.b[i] = d1[i] * zv
 		s3.ab[i] = d2[i] * zu * zv
 	}
 	// Jets of F = s·SAᵀ (A is linear, so A_uv = 0).
 	be.Gemm(false, true, n, c, m, s, s3.a, m, a, m, 0, s3.fu, c)
-	be.Gemm(false, true, n, c, m, s, t.sig, m, ua, m, 1, s3.fu, c)
+	be.Gemm(false, true, n, c, m, s, sig, m, ua, m, 1, s3.fu, c)
 	be.Gemm(false, true, n, c, m, s, s3.b, m, a, m, 0, s3.fv, c)
-	be.Gemm(false, true, n, c, m, s, t.sig, m, va, m, 1, s3.fv, c)
+	be.Gemm(false, true, n, c, m, s, sig, m, va, m, 1, s3.fv, c)
 	be.Gemm(false, true, n, c, m, s, s3.ab, m, a, m, 0, s3.fuv, c)
 	be.Gemm(false, true, n, c, m, s, s3.a, m, va, m, 1, s3.fuv, c)
 	be.Gemm(false, true, n, c, m, s, s3.b, m, ua, m, 1, s3.fuv, c)
 	// ∂_u∂_v of ∂E/∂A = (s/n)RᵀS.
-	be.Gemm(true, false, c, m, n, sn, s3.fuv, c, t.sig, m, 0, oa, m)
+	be.Gemm(true, false, c, m, n, sn, s3.fuv, c, sig, m, 0, oa, m)
 	be.Gemm(true, false, c, m, n, sn, s3.fu, c, s3.b, m, 1, oa, m)
 	be.Gemm(true, false, c, m, n, sn, s3.fv, c, s3.a, m, 1, oa, m)
-	be.Gemm(true, false, c, m, n, sn, t.r, c, s3.ab, m, 1, oa, m)
+	be.Gemm(true, false, c, m, n, sn, r, c, s3.ab, m, 1, oa, m)
 	// Jets of T = RA: T, T_u, T_v, T_uv (reusing the S-jet buffers).
-	be.Gemm(false, false, n, m, c, 1, t.r, c, a, m, 0, s3.t, m)
+	be.Gemm(false, false, n, m, c, 1, r, c, a, m, 0, s3.t, m)
 	be.Gemm(false, false, n, m, c, 1, s3.fu, c, a, m, 0, s3.a, m)
-	be.Gemm(false, false, n, m, c, 1, t.r, c, ua, m, 1, s3.a, m)
+	be.Gemm(false, false, n, m, c, 1, r, c, ua, m, 1, s3.a, m)
 	be.Gemm(false, false, n, m, c, 1, s3.fv, c, a, m, 0, s3.b, m)
-	be.Gemm(false, false, n, m, c, 1, t.r, c, va, m, 1, s3.b, m)
+	be.Gemm(false, false, n, m, c, 1, r, c, va, m, 1, s3.b, m)
 	be.Gemm(false, false, n, m, c, 1, s3.fuv, c, a, m, 0, s3.ab, m)
 	be.Gemm(false, false, n, m, c, 1, s3.fu, c, va, m, 1, s3.ab, m)
 	be.Gemm(false, false, n, m, c, 1, s3.fv, c, ua, m, 1, s3.ab, m)
 	// ∂_u∂_v of Δ = (s/n)·T ⊙ σ'(Z), then ∂E/∂W = ΔᵀX.
 	for i, tt := range s3.t {
 		zu, zv := s3.zu[i], s3.zv[i]
-		s3.t[i] = sn * (s3.ab[i]*t.d1[i] + (s3.a[i]*zv+s3.b[i]*zu)*d2[i] + tt*d3[i]*zu*zv)
+		s3.t[i] = sn * (s3.ab[i]*d1[i] + (s3.a[i]*zv+s3.b[i]*zu)*d2[i] + tt*d3[i]*zu*zv)
 	}
 	be.Gemm(true, false, m, d, n, 1, s3.t, m, t.x, d, 0, ow, d)
 }

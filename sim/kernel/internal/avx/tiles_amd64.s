@@ -1,0 +1,212 @@
+//go:build amd64
+
+#include "textflag.h"
+
+// func Tiles(count, k int, a *float64, as, lda int, b *float64, bs, ldb int, c *float64, cs, ldc int, add int)
+//
+// For t < count: C_t = A_t·B_t (add == 0) or C_t = C_t + A_t·B_t (add != 0),
+// one 6×8 tile each, where A_t(i, l) = a[t*as + l*lda + i],
+// B_t(l, j) = b[t*bs + l*ldb + j] and C_t(i, j) = c[t*cs + i*ldc + j]
+// (strides in elements). Each element is one fused multiply-add chain
+// acc = a·b + acc over l < k in order from +0, then stored (or added to C
+// with one rounding): GemmKernel's operations with alpha = 1 and beta 0 or 1.
+//
+// Registers: SI, DI, DX the tile's A, B, C; AX, BX the running A and B
+// pointers; R8 = lda, R9 = ldb, R11 = ldc in bytes; R10 tiles left; CX the
+// k loop; R12 the C row; Y4-Y15 the accumulators (row i in Y(4+2i), Y(5+2i)).
+TEXT ·Tiles(SB), NOSPLIT, $0-96
+	MOVQ count+0(FP), R10
+	TESTQ R10, R10
+	JLE  tiles_end
+	MOVQ a+16(FP), SI
+	MOVQ lda+32(FP), R8
+	SHLQ $3, R8
+	MOVQ b+40(FP), DI
+	MOVQ ldb+56(FP), R9
+	SHLQ $3, R9
+	MOVQ c+64(FP), DX
+	MOVQ ldc+80(FP), R11
+	SHLQ $3, R11
+
+tiles_tile:
+	// Warm the tile's six rows of C while the products run.
+	MOVQ DX, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 56(R12)
+	ADDQ R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 56(R12)
+	ADDQ R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 56(R12)
+	ADDQ R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 56(R12)
+	ADDQ R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 56(R12)
+	ADDQ R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 56(R12)
+	MOVQ SI, AX
+	MOVQ DI, BX
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+	VXORPD Y12, Y12, Y12
+	VXORPD Y13, Y13, Y13
+	VXORPD Y14, Y14, Y14
+	VXORPD Y15, Y15, Y15
+
+	MOVQ k+8(FP), CX
+	SHRQ $1, CX
+	JZ   tiles_tail
+
+tiles_loop2:
+	VMOVUPD      (BX), Y0
+	VMOVUPD      32(BX), Y1
+	VBROADCASTSD (AX), Y2
+	VFMADD231PD  Y0, Y2, Y4
+	VFMADD231PD  Y1, Y2, Y5
+	VBROADCASTSD 8(AX), Y3
+	VFMADD231PD  Y0, Y3, Y6
+	VFMADD231PD  Y1, Y3, Y7
+	VBROADCASTSD 16(AX), Y2
+	VFMADD231PD  Y0, Y2, Y8
+	VFMADD231PD  Y1, Y2, Y9
+	VBROADCASTSD 24(AX), Y3
+	VFMADD231PD  Y0, Y3, Y10
+	VFMADD231PD  Y1, Y3, Y11
+	VBROADCASTSD 32(AX), Y2
+	VFMADD231PD  Y0, Y2, Y12
+	VFMADD231PD  Y1, Y2, Y13
+	VBROADCASTSD 40(AX), Y3
+	VFMADD231PD  Y0, Y3, Y14
+	VFMADD231PD  Y1, Y3, Y15
+
+	VMOVUPD      (BX)(R9*1), Y0
+	VMOVUPD      32(BX)(R9*1), Y1
+	VBROADCASTSD (AX)(R8*1), Y2
+	VFMADD231PD  Y0, Y2, Y4
+	VFMADD231PD  Y1, Y2, Y5
+	VBROADCASTSD 8(AX)(R8*1), Y3
+	VFMADD231PD  Y0, Y3, Y6
+	VFMADD231PD  Y1, Y3, Y7
+	VBROADCASTSD 16(AX)(R8*1), Y2
+	VFMADD231PD  Y0, Y2, Y8
+	VFMADD231PD  Y1, Y2, Y9
+	VBROADCASTSD 24(AX)(R8*1), Y3
+	VFMADD231PD  Y0, Y3, Y10
+	VFMADD231PD  Y1, Y3, Y11
+	VBROADCASTSD 32(AX)(R8*1), Y2
+	VFMADD231PD  Y0, Y2, Y12
+	VFMADD231PD  Y1, Y2, Y13
+	VBROADCASTSD 40(AX)(R8*1), Y3
+	VFMADD231PD  Y0, Y3, Y14
+	VFMADD231PD  Y1, Y3, Y15
+
+	LEAQ (AX)(R8*2), AX
+	LEAQ (BX)(R9*2), BX
+	DECQ CX
+	JNZ  tiles_loop2
+
+tiles_tail:
+	MOVQ k+8(FP), CX
+	ANDQ $1, CX
+	JZ   tiles_store
+	VMOVUPD      (BX), Y0
+	VMOVUPD      32(BX), Y1
+	VBROADCASTSD (AX), Y2
+	VFMADD231PD  Y0, Y2, Y4
+	VFMADD231PD  Y1, Y2, Y5
+	VBROADCASTSD 8(AX), Y3
+	VFMADD231PD  Y0, Y3, Y6
+	VFMADD231PD  Y1, Y3, Y7
+	VBROADCASTSD 16(AX), Y2
+	VFMADD231PD  Y0, Y2, Y8
+	VFMADD231PD  Y1, Y2, Y9
+	VBROADCASTSD 24(AX), Y3
+	VFMADD231PD  Y0, Y3, Y10
+	VFMADD231PD  Y1, Y3, Y11
+	VBROADCASTSD 32(AX), Y2
+	VFMADD231PD  Y0, Y2, Y12
+	VFMADD231PD  Y1, Y2, Y13
+	VBROADCASTSD 40(AX), Y3
+	VFMADD231PD  Y0, Y3, Y14
+	VFMADD231PD  Y1, Y3, Y15
+
+tiles_store:
+	MOVQ DX, R12
+	MOVQ add+88(FP), CX
+	TESTQ CX, CX
+	JNZ  tiles_add
+
+	VMOVUPD Y4, (R12)
+	VMOVUPD Y5, 32(R12)
+	ADDQ    R11, R12
+	VMOVUPD Y6, (R12)
+	VMOVUPD Y7, 32(R12)
+	ADDQ    R11, R12
+	VMOVUPD Y8, (R12)
+	VMOVUPD Y9, 32(R12)
+	ADDQ    R11, R12
+	VMOVUPD Y10, (R12)
+	VMOVUPD Y11, 32(R12)
+	ADDQ    R11, R12
+	VMOVUPD Y12, (R12)
+	VMOVUPD Y13, 32(R12)
+	ADDQ    R11, R12
+	VMOVUPD Y14, (R12)
+	VMOVUPD Y15, 32(R12)
+	JMP     tiles_next
+
+tiles_add:
+	// C = C + acc, one rounding: fma(1, C, acc) of GemmKernel's epilogue.
+	VADDPD  (R12), Y4, Y4
+	VADDPD  32(R12), Y5, Y5
+	VMOVUPD Y4, (R12)
+	VMOVUPD Y5, 32(R12)
+	ADDQ    R11, R12
+	VADDPD  (R12), Y6, Y6
+	VADDPD  32(R12), Y7, Y7
+	VMOVUPD Y6, (R12)
+	VMOVUPD Y7, 32(R12)
+	ADDQ    R11, R12
+	VADDPD  (R12), Y8, Y8
+	VADDPD  32(R12), Y9, Y9
+	VMOVUPD Y8, (R12)
+	VMOVUPD Y9, 32(R12)
+	ADDQ    R11, R12
+	VADDPD  (R12), Y10, Y10
+	VADDPD  32(R12), Y11, Y11
+	VMOVUPD Y10, (R12)
+	VMOVUPD Y11, 32(R12)
+	ADDQ    R11, R12
+	VADDPD  (R12), Y12, Y12
+	VADDPD  32(R12), Y13, Y13
+	VMOVUPD Y12, (R12)
+	VMOVUPD Y13, 32(R12)
+	ADDQ    R11, R12
+	VADDPD  (R12), Y14, Y14
+	VADDPD  32(R12), Y15, Y15
+	VMOVUPD Y14, (R12)
+	VMOVUPD Y15, 32(R12)
+
+tiles_next:
+	MOVQ as+24(FP), CX
+	LEAQ (SI)(CX*8), SI
+	MOVQ bs+48(FP), CX
+	LEAQ (DI)(CX*8), DI
+	MOVQ cs+72(FP), CX
+	LEAQ (DX)(CX*8), DX
+	DECQ R10
+	JNZ  tiles_tile
+
+tiles_end:
+	VZEROUPPER
+	RET
