@@ -9,6 +9,7 @@ import (
 	"github.com/eoskit/eoskit/reference"
 	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/data"
+	"github.com/eoskit/eoskit/sim/experiment"
 	"github.com/eoskit/eoskit/sim/hessian"
 	"github.com/eoskit/eoskit/sim/model"
 )
@@ -39,6 +40,13 @@ import (
 //     residual 1e-6: 201 estimates); eigsh needs 57 HVPs per cold estimate
 //     and 37 warm-started. Setting up costs the 2000 GD steps (about 10 s);
 //     skipped under -short.
+//   - teacher-eos-centres: the embedded experiment teacher-eos (m = 32
+//     mean-field on a noisy teacher, n = 1000, η = 35, 4000 GD steps,
+//     sharpness every 20 steps) measured as gd.Recorder measures it: the
+//     iterate θ_k, then the centre θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4,
+//     alternately on one estimator (400 estimates). Its Hessian has hundreds
+//     of eigenvalues between 0.1 and 0.98 λ_max, the hardest case for
+//     tracking. Skipped under -short.
 //
 //	go test ./benchmarks -run '^$' -bench 'Sharpness' -benchtime 5x
 //	go test ./benchmarks -run '^$' -bench 'SharpnessTracking/.*/problem=twolayer' -benchtime 1x
@@ -148,6 +156,56 @@ func BenchmarkSharpnessTracking(b *testing.B) {
 			hessBenchTrack(b, m.new, len(thetas), func(k int) sim.Operator { return sim.HessianAt(net, thetas[k]) })
 		})
 	}
+	obj, seq := hessTeacherEoS(b)
+	for _, m := range methods {
+		b.Run("method="+m.name+"/problem=teacher-eos-centres", func(b *testing.B) {
+			hessBenchTrack(b, m.new, len(seq), func(k int) sim.Operator { return sim.HessianAt(obj, seq[k]) })
+		})
+	}
+}
+
+// hessTeacherEoS runs the embedded experiment teacher-eos (4000 GD steps)
+// and returns its objective and the points gd.Recorder measures, in its
+// order: θ_0, then θ_k and θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4 for
+// k = 20, 40, …, 3980, then θ_4000.
+func hessTeacherEoS(b *testing.B) (sim.Objective, [][]float64) {
+	b.Helper()
+	spec, err := experiment.Embedded("teacher-eos")
+	if err != nil {
+		b.Fatal(err)
+	}
+	exp, err := experiment.Build(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	obj, theta := exp.Objective, append([]float64(nil), exp.Theta0...)
+	eta, steps, every := spec.GD.Eta, spec.GD.Steps, spec.Measure.SharpnessEvery
+	g := make([]float64, len(theta))
+	prev := make([]float64, len(theta))
+	var seq [][]float64
+	var at []float64 // θ_k awaiting its centre
+	for k := 0; k <= steps; k++ {
+		if at != nil {
+			mid := make([]float64, len(theta))
+			for i := range mid {
+				mid[i] = 0.25*(prev[i]+theta[i]) + 0.5*at[i]
+			}
+			seq = append(seq, mid)
+			at = nil
+		}
+		if k%every == 0 {
+			seq = append(seq, append([]float64(nil), theta...))
+			if k > 0 && k < steps {
+				at = seq[len(seq)-1]
+			}
+		}
+		copy(prev, theta)
+		obj.Grad(theta, g)
+		for i := range theta {
+			theta[i] -= eta * g[i]
+		}
+	}
+	return obj, seq
 }
 
 // hessAnchorNet returns the anchors' two-layer tanh network of width m

@@ -40,6 +40,29 @@ func TestNoAllocations(t *testing.T) {
 			}
 		})
 	}
+	// A tracker on two interleaved sequences, with deflation checks and a
+	// large basis: its cache merges products of order Cache+MaxKrylov > 64.
+	t.Run("tracker/interleaved-checked", func(t *testing.T) {
+		op2 := reference.NewSpiked(rng, 200, 0.05, []float64{1.2, 0.7, -1.5})
+		tr := hessian.NewTracker(hessian.TrackerSettings{Settings: hessian.Settings{Tol: 1e-6, Check: hessian.CheckAlways, MaxKrylov: 60}, Cache: 64})
+		for i := 0; i < 4; i++ {
+			for _, o := range []*reference.Spiked{op, op2} {
+				if _, err := tr.Estimate(o); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		allocs := testing.AllocsPerRun(3, func() {
+			for _, o := range []*reference.Spiked{op, op2} {
+				if _, err := tr.Estimate(o); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%v allocations per pair of estimates", allocs)
+		}
+	})
 	// DenseSolver: below p ≈ 128 dsyev's blocked updates stay under gonum's
 	// threshold for parallel dgemm, whose goroutine bookkeeping allocates.
 	small := reference.NewSpiked(rng, 100, 0.05, []float64{1, -2})

@@ -24,10 +24,13 @@
 //   - PowerSolver (and Power) is shifted power iteration for the top
 //     eigenpair, kept as a comparison method.
 //   - Tracker carries eigenvectors from one GD step to the next and restarts
-//     from them (a warm block of the previous eigenvectors, their
-//     neighbours and the eigenvectors of the step before, expanded by
-//     Davidson residual steps), with periodic and triggered deflation checks
-//     that catch eigenvalue crossings from outside the tracked block.
+//     from them (a warm block of the previous eigenvectors and those of the
+//     step before, expanded by Davidson steps preconditioned with a cached
+//     approximate partial eigendecomposition of the earlier operators); it
+//     recognises two interleaved sequences (GD iterates and their period-2
+//     centres) and keeps them apart, keeps the neighbouring eigenvectors in
+//     every warm space, and runs periodic and triggered deflation checks
+//     that catch eigenvalue crossings from outside the tracked vectors.
 //
 // All four implement Estimator. Hutchinson estimates the trace and SLQ the
 // spectral density (stochastic Lanczos quadrature).

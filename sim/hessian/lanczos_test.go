@@ -141,12 +141,14 @@ func TestLanczosPanics(t *testing.T) {
 }
 
 // Results are bit-identical whatever GOMAXPROCS is, including the dense
-// path at a size where dsyev's updates use gonum's parallel dgemm.
+// path at a size where dsyev's updates use gonum's parallel dgemm, and the
+// tracker's cache merges of order above 64.
 func TestGOMAXPROCSIndependence(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	op := reference.NewSpiked(rng, 300, 0.05, []float64{1, 0.9, 0.9, -2})
 	run := func() []float64 {
 		var out []float64
+		op.SetTime(0) // the same operator in every run
 		for _, est := range []hessian.Estimator{
 			hessian.NewLanczosSolver(hessian.Settings{Top: 3, Bottom: 1}),
 			&hessian.DenseSolver{Top: 3, Bottom: 1},
@@ -158,6 +160,16 @@ func TestGOMAXPROCSIndependence(t *testing.T) {
 			}
 			out = append(append(out, r.Top.Values...), r.Bottom.Values...)
 			out = append(out, r.Top.Residuals...)
+		}
+		// A tracker along a drift, with its cache and checks.
+		tr := hessian.NewTracker(hessian.TrackerSettings{Settings: hessian.Settings{Top: 2, Tol: 1e-7}, CheckEvery: 3, Cache: 64})
+		for k := 0; k < 8; k++ {
+			op.SetTime(0.02 * float64(k))
+			r, err := tr.Estimate(op)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(append(out, r.Top.Values...), r.Top.Residuals...)
 		}
 		return out
 	}
