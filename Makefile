@@ -40,6 +40,13 @@ TAGS  ?=
 bench:
 	benchmarks/run.sh -b '$(BENCH)' $(if $(TAGS),-x $(TAGS))
 
+## bench-smoke: every benchmark once (-benchtime=1x, -short), failing only on deterministic figures
+##              (allocations, evaluation counts) listed in benchmarks/limits.txt — never on wall time.
+##              Single-threaded: with two threads the runtime may allocate a wait-queue entry (sudog)
+##              when a kernel call blocks right after a garbage collection, a rare, load-dependent count.
+bench-smoke:
+	$(GO) test ./benchmarks -short -count=1 -cpu 1 -run '^$$' -bench . -benchtime=1x | $(GO) run ./benchmarks/internal/benchcheck benchmarks/limits.txt
+
 ## bench-compare: benchstat of two result files (default: the two newest; BASE=... NEW=... to choose)
 BASE ?= $(shell ls benchmarks/results/*.txt | sort | tail -n 2 | head -n 1)
 NEW  ?= $(shell ls benchmarks/results/*.txt | sort | tail -n 1)

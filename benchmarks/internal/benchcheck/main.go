@@ -10,7 +10,9 @@
 //
 // The limits file has one rule per line, "REGEXP METRIC MAX": every
 // benchmark whose name (without the -GOMAXPROCS suffix) matches REGEXP and
-// reports METRIC must report at most MAX. Lines starting with # are
+// reports METRIC must report at most MAX. The name is matched both as printed
+// and without a trailing "-N" (the GOMAXPROCS suffix that go test adds when
+// it is not 1), so that "tol=1e-12$" matches with or without a suffix. Lines starting with # are
 // comments. A rule that matches no reported figure is an error too, so that
 // renaming a benchmark cannot silently retire its check. benchcheck copies
 // its input to stdout and exits with status 1 on any violation or when the
@@ -113,7 +115,7 @@ func check(in io.Reader, echo io.Writer, rules []*rule) ([]string, error) {
 		if len(fs) < 4 || !strings.HasPrefix(fs[0], "Benchmark") {
 			continue
 		}
-		name := suffix.ReplaceAllString(fs[0], "")
+		name, bare := fs[0], suffix.ReplaceAllString(fs[0], "")
 		// fs[1] is the iteration count; then value/unit pairs.
 		for i := 2; i+1 < len(fs); i += 2 {
 			v, err := strconv.ParseFloat(fs[i], 64)
@@ -122,12 +124,12 @@ func check(in io.Reader, echo io.Writer, rules []*rule) ([]string, error) {
 			}
 			unit := fs[i+1]
 			for _, r := range rules {
-				if r.metric != unit || !r.re.MatchString(name) {
+				if r.metric != unit || !(r.re.MatchString(name) || r.re.MatchString(bare)) {
 					continue
 				}
 				r.hits++
 				if v > r.max {
-					bad = append(bad, fmt.Sprintf("%s: %s = %g > %g (limits line %d)", name, unit, v, r.max, r.line))
+					bad = append(bad, fmt.Sprintf("%s: %s = %g > %g (limits line %d)", bare, unit, v, r.max, r.line))
 				}
 			}
 		}

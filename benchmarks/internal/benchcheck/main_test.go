@@ -37,6 +37,7 @@ func TestCheck(t *testing.T) {
 		{"too many evaluations", sample, rules(`DOP853`, "rhs-evals/op", "4000"), 1},
 		{"allocations", sample, rules(`^BenchmarkGemm/impl=asm`, "allocs/op", "0"), 1},
 		{"wall time is never a metric here", sample, rules(`Gemm`, "allocs/op", "4286"), 0},
+		{"no GOMAXPROCS suffix", strings.Replace(sample, "tol=1e-12-2", "tol=1e-12", 1), rules(`tol=1e-12$`, "rhs-evals/op", "4286"), 0},
 		{"failed run", sample + "--- FAIL: BenchmarkX\nFAIL\n", nil, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
