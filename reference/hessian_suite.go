@@ -240,7 +240,7 @@ func hessRunProblem(t *testing.T, newEst NewEstimator, caps EstimatorCaps, prob 
 			if err2 != nil {
 				t.Fatalf("second run: %v", err2)
 			}
-			if !hessSameBits(res.Top.Values, res2.Top.Values) || !hessSameBits(res.Bottom.Values, res2.Bottom.Values) {
+			if !sameBits(res.Top.Values, res2.Top.Values) || !sameBits(res.Bottom.Values, res2.Bottom.Values) {
 				t.Errorf("not deterministic: %v %v then %v %v", res.Top.Values, res.Bottom.Values, res2.Top.Values, res2.Bottom.Values)
 			}
 		})
@@ -261,18 +261,6 @@ func hessRepeats(sorted []float64, k int, top bool) bool {
 		}
 	}
 	return false
-}
-
-func hessSameBits(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // hessCheckPairs checks the pairs of one end against the oracle.

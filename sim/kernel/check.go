@@ -79,3 +79,37 @@ func scaleVector(beta float64, y []float64) {
 		}
 	}
 }
+
+// gemmPrologue checks Gemm's arguments (panicking on a programmer error)
+// and handles the cases that need no product: an empty C, and alpha = 0 or
+// k = 0, where C = beta·C and A, B are not read (BLAS semantics). It
+// reports whether the call is complete.
+func gemmPrologue(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) bool {
+	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return true
+	}
+	if alpha == 0 || k == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return true
+	}
+	return false
+}
+
+// gemvPrologue is gemmPrologue for Gemv: y = beta·y when alpha = 0 or op(A)
+// has no columns.
+func gemvPrologue(tA bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) bool {
+	checkGemv(tA, m, n, a, lda, x, y)
+	rows, cols := m, n
+	if tA {
+		rows, cols = n, m
+	}
+	if rows == 0 {
+		return true
+	}
+	if alpha == 0 || cols == 0 {
+		scaleVector(beta, y[:rows])
+		return true
+	}
+	return false
+}

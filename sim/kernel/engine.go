@@ -284,12 +284,7 @@ func (e *engine) dispatch(cl *call, parts int) {
 }
 
 func (e *engine) gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if alpha == 0 || k == 0 {
-		scaleMatrix(m, n, beta, c, ldc)
+	if gemmPrologue(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
 	parts := 1
@@ -309,17 +304,12 @@ func (e *engine) gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda 
 }
 
 func (e *engine) gemv(tA bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
-	checkGemv(tA, m, n, a, lda, x, y)
-	rows, cols := m, n
+	if gemvPrologue(tA, m, n, alpha, a, lda, x, beta, y) {
+		return
+	}
+	rows := m
 	if tA {
-		rows, cols = n, m
-	}
-	if rows == 0 {
-		return
-	}
-	if alpha == 0 || cols == 0 {
-		scaleVector(beta, y[:rows])
-		return
+		rows = n
 	}
 	parts := 1
 	if t := threads(); t > 1 && m*n >= parGemvElems {

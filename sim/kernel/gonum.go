@@ -22,12 +22,7 @@ func trans(t bool) blas.Transpose {
 
 // Gemm implements Backend.
 func (Gonum) Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if alpha == 0 || k == 0 {
-		scaleMatrix(m, n, beta, c, ldc)
+	if gemmPrologue(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
 	gonum.Implementation{}.Dgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -35,16 +30,7 @@ func (Gonum) Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int,
 
 // Gemv implements Backend.
 func (Gonum) Gemv(tA bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
-	checkGemv(tA, m, n, a, lda, x, y)
-	rows, cols := m, n
-	if tA {
-		rows, cols = n, m
-	}
-	if rows == 0 {
-		return
-	}
-	if alpha == 0 || cols == 0 {
-		scaleVector(beta, y[:rows])
+	if gemvPrologue(tA, m, n, alpha, a, lda, x, beta, y) {
 		return
 	}
 	gonum.Implementation{}.Dgemv(trans(tA), m, n, alpha, a, lda, x, 1, beta, y, 1)

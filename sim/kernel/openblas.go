@@ -53,12 +53,7 @@ func ptr(s []float64) *C.double {
 
 // Gemm implements Backend.
 func (OpenBLAS) Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if alpha == 0 || k == 0 {
-		scaleMatrix(m, n, beta, c, ldc)
+	if gemmPrologue(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
 	C.cblas_dgemm(C.CblasRowMajor, cblasTrans(tA), cblasTrans(tB), C.blasint(m), C.blasint(n), C.blasint(k),
@@ -67,16 +62,7 @@ func (OpenBLAS) Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda i
 
 // Gemv implements Backend.
 func (OpenBLAS) Gemv(tA bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
-	checkGemv(tA, m, n, a, lda, x, y)
-	rows, cols := m, n
-	if tA {
-		rows, cols = n, m
-	}
-	if rows == 0 {
-		return
-	}
-	if alpha == 0 || cols == 0 {
-		scaleVector(beta, y[:rows])
+	if gemvPrologue(tA, m, n, alpha, a, lda, x, beta, y) {
 		return
 	}
 	C.cblas_dgemv(C.CblasRowMajor, cblasTrans(tA), C.blasint(m), C.blasint(n),
