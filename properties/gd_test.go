@@ -28,34 +28,22 @@ type gdInstance struct {
 	p, steps int
 }
 
-// gdRandomSPD draws A = Q diag(λ) Qᵀ with Q a random orthogonal matrix
-// (Householder QR of a Gaussian matrix) and λ in [λmin, λmax].
+// gdRandomSPD draws A = Q diag(λ) Qᵀ with Q a Haar-random orthogonal matrix
+// (reference.SymmetricWithSpectrum) and λ uniform in [λmin, λmax]; it
+// returns A and its row-major entries.
 func gdRandomSPD(rng *rand.Rand, p int, lmin, lmax float64) (*mat.SymDense, []float64) {
-	g := mat.NewDense(p, p, nil)
-	for i := 0; i < p; i++ {
-		for j := 0; j < p; j++ {
-			g.Set(i, j, rng.NormFloat64())
-		}
-	}
-	var qr mat.QR
-	qr.Factorize(g)
-	var q mat.Dense
-	qr.QTo(&q)
 	lam := make([]float64, p)
 	for i := range lam {
 		lam[i] = lmin + (lmax-lmin)*rng.Float64()
 	}
-	var qd mat.Dense
-	qd.Mul(&q, mat.NewDiagDense(p, lam))
-	var a mat.Dense
-	a.Mul(&qd, q.T())
+	a, _ := reference.SymmetricWithSpectrum(rng, lam)
 	flat := make([]float64, p*p)
 	for i := 0; i < p; i++ {
 		for j := 0; j < p; j++ {
-			flat[i*p+j] = 0.5 * (a.At(i, j) + a.At(j, i))
+			flat[i*p+j] = a.At(i, j)
 		}
 	}
-	return mat.NewSymDense(p, flat), flat
+	return a, flat
 }
 
 // gdNewInstance builds an instance from a seed. stable chooses η below the

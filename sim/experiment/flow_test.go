@@ -41,18 +41,7 @@ func TestGradientFlowOnQuadratic(t *testing.T) {
 		t.Run(tc.flow, func(t *testing.T) {
 			doc := `{"name": "q", "model": {"kind": "quadratic", "hessian": [[4, 1, 0], [1, 2, 0.5], [0, 0.5, 0.25]], "center": [0.5, -1, 2]},
 				"init": {"theta": [2, 1, -1]}, "gd": {"eta": 0.1, "steps": 300}, "measure": {"trace_every": 7}, "flow": ` + tc.flow + `}`
-			spec, err := ParseSpec([]byte(doc))
-			if err != nil {
-				t.Fatal(err)
-			}
-			exp, err := Build(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := exp.Run(context.Background(), RunOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := runDoc(t, doc)
 			f := res.Flow
 			if f == nil || f.Err != nil {
 				t.Fatalf("flow missing or failed: %+v", f)
@@ -118,18 +107,7 @@ func TestFlowMaxStepsKeepsSamples(t *testing.T) {
 		"data": {"kind": "inline", "x": [[0.5, -1], [1, 0.25], [-0.75, 0.5], [0.1, 0.9]], "y": [1, -0.5, 0.25, 0.8]},
 		"init": {"theta": [0.39, 0.27, 0.21, 0.35, 0.38, 0.23, 0.24, 0.39, 0.34]}, "gd": {"eta": 0.5, "steps": 40},
 		"flow": {"kind": "gradient", "method": "dp5", "max_steps": 2000}}`
-	spec, err := ParseSpec([]byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp, err := Build(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := exp.Run(context.Background(), RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runDoc(t, doc)
 	f := res.Flow
 	if f == nil || !errors.Is(f.Err, ode.ErrMaxSteps) {
 		t.Fatalf("flow error %v, want one wrapping ode.ErrMaxSteps", f.Err)

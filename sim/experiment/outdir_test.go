@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,18 +10,7 @@ import (
 // half-way, the staging folder is removed and the earlier result in the
 // destination is left exactly as it was.
 func TestFailedWriteKeepsPreviousResult(t *testing.T) {
-	spec, err := ParseSpec([]byte(validSpec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp, err := Build(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := exp.Run(context.Background(), RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runDoc(t, validSpec)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "r")
 	if _, _, err := res.Write(dir); err != nil {

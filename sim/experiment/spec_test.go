@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"errors"
 	"os"
 	"strings"
@@ -14,6 +15,24 @@ const validSpec = `{
   "gd": {"eta": 1.1, "steps": 10},
   "measure": {"sharpness_every": 1}
 }`
+
+// runDoc parses, builds and runs a spec, failing the test on any error.
+func runDoc(t *testing.T, doc string) *Result {
+	t.Helper()
+	spec, err := ParseSpec([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := exp.Run(context.Background(), RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
 
 // mutate replaces old by new in validSpec, failing when old is absent.
 func mutate(t *testing.T, old, new string) string {

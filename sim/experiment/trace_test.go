@@ -14,18 +14,7 @@ func TestTraceColumns(t *testing.T) {
 	doc := `{"name": "t", "model": {"kind": "matfact", "depth": 2, "dim": 2, "target": [[2, 0], [0, 1]]},
 		"init": {"theta": [0.3, 0.1, -0.1, 0.2, 0.2, -0.1, 0.15, 0.25]}, "gd": {"eta": 0.1, "steps": 12},
 		"measure": {"sharpness_every": 4, "top_k": 3}}`
-	spec, err := ParseSpec([]byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp, err := Build(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := exp.Run(context.Background(), RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runDoc(t, doc)
 	lines := strings.Split(strings.TrimSpace(string(res.TraceCSV())), "\n")
 	const header = "step,t,loss,grad_norm,sharpness,sharpness_residual,hvps,lambda_2,lambda_3,sharpness_center"
 	if lines[0] != header {
@@ -49,6 +38,7 @@ func TestTraceColumns(t *testing.T) {
 		}
 		var l [3]float64
 		for i, c := range []string{cells[4], cells[7], cells[8]} {
+			var err error
 			if l[i], err = strconv.ParseFloat(c, 64); err != nil {
 				t.Fatal(err)
 			}
