@@ -133,7 +133,7 @@ func (e *engine) cacheMerge(w *mergeWork, dst, src *specCache, top, bot int) {
 		return
 	}
 	WW := blas64.General{Rows: na, Cols: na, Stride: na, Data: w.x[:na*na]}
-	gemmSerial(blas.NoTrans, blas.Trans, 1, W, W, 0, WW)
+	e.be.Gemm(false, true, na, na, p, 1, W.Data, p, W.Data, p, 0, WW.Data, na)
 	isExact := w.exact[:na]
 	nex := 0
 	for k := 0; k < na; k++ {
@@ -164,9 +164,8 @@ func (e *engine) cacheMerge(w *mergeWork, dst, src *specCache, top, bot int) {
 		H[i*n+i] = src.mu[i]
 	}
 	if nz > 0 {
-		Z := blas64.General{Rows: nz, Cols: p, Stride: p, Data: src.z[:nz*p]}
-		gemmSerial(blas.NoTrans, blas.Trans, 1, V, Z, 0, blas64.General{Rows: na, Cols: nz, Stride: n, Data: G[nz*n:]})
-		gemmSerial(blas.NoTrans, blas.Trans, 1, W, Z, 0, blas64.General{Rows: na, Cols: nz, Stride: n, Data: H[nz*n:]})
+		e.be.Gemm(false, true, na, nz, p, 1, V.Data, p, src.z, p, 0, G[nz*n:], n)
+		e.be.Gemm(false, true, na, nz, p, 1, W.Data, p, src.z, p, 0, H[nz*n:], n)
 		for i := 0; i < na; i++ {
 			for j := 0; j < nz; j++ {
 				G[j*n+nz+i] = G[(nz+i)*n+j]
@@ -320,20 +319,13 @@ func (e *engine) cacheMerge(w *mergeWork, dst, src *specCache, top, bot int) {
 			}
 		}
 	}
-	// dst rows = coefᵀ [Z; V], chunk by chunk of columns so that the
-	// product stays serial (see chunkCols).
-	for c0 := 0; c0 < p; c0 += chunkCols {
-		cw := min(chunkCols, p-c0)
-		out := blas64.General{Rows: q, Cols: cw, Stride: p, Data: dst.z[c0:]}
-		beta := 0.0
-		if nz > 0 {
-			Xz := blas64.General{Rows: nz, Cols: q, Stride: q, Data: coef[:nz*q]}
-			blas64.Gemm(blas.Trans, blas.NoTrans, 1, Xz, blas64.General{Rows: nz, Cols: cw, Stride: p, Data: src.z[c0:]}, 0, out)
-			beta = 1
-		}
-		Xv := blas64.General{Rows: na, Cols: q, Stride: q, Data: coef[nz*q : n*q]}
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, Xv, blas64.General{Rows: na, Cols: cw, Stride: p, Data: e.v[e.nl*p+c0:]}, beta, out)
+	// dst rows = coefᵀ [Z; V].
+	beta := 0.0
+	if nz > 0 {
+		e.be.Gemm(true, false, q, p, nz, 1, coef, q, src.z, p, 0, dst.z, p)
+		beta = 1
 	}
+	e.be.Gemm(true, false, q, p, na, 1, coef[nz*q:], q, V.Data, p, beta, dst.z, p)
 	dst.n, dst.nTop, dst.filled = q, nt, true
 }
 

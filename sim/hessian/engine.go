@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/lapack/lapack64"
 
 	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/kernel"
 )
 
 // chunkCols is the column width of the in-place basis rotations. With at
@@ -68,7 +69,17 @@ type engine struct {
 	yt         []float64 // Davidson target Ritz vector
 	thetaT     float64   // its Ritz value
 	topT       bool      // whether the target is a top-end pair
-	pa, pb, pc []float64 // preconditioner scratch
+	pc         []float64 // preconditioner scratch: 2·(cache rows)
+
+	// be (kernel.Default) runs the products with p-long rows: the
+	// Gram–Schmidt passes, Ritz vectors, norms and residuals, and the
+	// products of the spectral cache (cacheMerge, precondition), with k
+	// and q at most Cache+MaxKrylov, where its register-tiled kernels are
+	// several times faster than gonum's. Its results do not depend on
+	// GOMAXPROCS. The in-place basis rotations (rotate) and the small
+	// projected-matrix products stay on gonum (gemmSerial).
+	be  kernel.Backend
+	ssq []float64 // sumSq's result (a field: a local would escape through be)
 
 	// prec, when not nil, is the spectral preconditioner of Davidson
 	// steps (see precondition); merge, when not nil, receives the Krylov
@@ -115,8 +126,10 @@ func (e *engine) ensure(p, mmax int) {
 	e.r = make([]float64, p)
 	e.rt = make([]float64, p)
 	e.yt = make([]float64, p)
-	e.pa = make([]float64, p)
-	e.pb = make([]float64, p)
+	if e.be == nil {
+		e.be = kernel.Default()
+		e.ssq = make([]float64, 1)
+	}
 	e.chunk = make([]float64, mmax*chunkCols)
 	e.lval = make([]float64, mmax)
 	e.lres = make([]float64, mmax)
@@ -155,22 +168,22 @@ func (e *engine) rows(buf []float64, from, n int) blas64.General {
 // to c[:n]. It returns ‖x‖ before and after; noise reports that the second
 // pass also lost more than a factor √2, so what is left is rounding noise.
 func (e *engine) orthogonalize(x []float64, n int, c []float64) (before, after float64, noise bool) {
-	before = nrm2(x)
+	before = e.norm(x)
 	if n == 0 {
 		return before, before, false
 	}
-	V := e.rows(e.v, 0, n)
-	blas64.Gemv(blas.NoTrans, 1, V, vec(x), 0, vec(c[:n]))
-	blas64.Gemv(blas.Trans, -1, V, vec(c[:n]), 1, vec(x))
-	after = nrm2(x)
+	p := e.p
+	e.be.Gemv(false, n, p, 1, e.v, p, x, 0, c[:n])
+	e.be.Gemv(true, n, p, -1, e.v, p, c[:n], 1, x)
+	after = e.norm(x)
 	if after >= before/math.Sqrt2 {
 		return before, after, false
 	}
 	c2 := e.c2[:n]
-	blas64.Gemv(blas.NoTrans, 1, V, vec(x), 0, vec(c2))
-	blas64.Gemv(blas.Trans, -1, V, vec(c2), 1, vec(x))
+	e.be.Gemv(false, n, p, 1, e.v, p, x, 0, c2)
+	e.be.Gemv(true, n, p, -1, e.v, p, c2, 1, x)
 	floats.Add(c[:n], c2)
-	a2 := nrm2(x)
+	a2 := e.norm(x)
 	return before, a2, a2 < after/math.Sqrt2
 }
 
@@ -182,11 +195,49 @@ func (e *engine) negligible(before, after float64, noise bool) bool {
 
 const eps = 0x1p-52
 
+// sumSq returns Σ x_i² (the backend's dot product, rounded as it rounds).
+func (e *engine) sumSq(x []float64) float64 {
+	e.be.Gemv(false, 1, len(x), 1, x, len(x), x, 0, e.ssq[:])
+	return e.ssq[0]
+}
+
+// norm returns ‖x‖₂: the square root of the sum of squares where that sum
+// is safely inside the floating-point range (then it is accurate to a few
+// ulps), and the overflow-safe scaled norm otherwise.
+func (e *engine) norm(x []float64) float64 {
+	if ssq := e.sumSq(x); ssq > 0x1p-900 && ssq < 0x1p900 {
+		return math.Sqrt(ssq)
+	}
+	return nrm2(x)
+}
+
+// finite reports whether every element of x is finite: a finite sum of
+// squares proves it (an infinite or NaN element makes the sum infinite or
+// NaN), and only an overflowing sum needs the element test.
+func (e *engine) finite(x []float64) bool {
+	if ssq := e.sumSq(x); !math.IsInf(ssq, 0) && !math.IsNaN(ssq) {
+		return true
+	}
+	return finite(x)
+}
+
 // stallSteps is the number of consecutive steps whose Lanczos estimates
-// pass while the true residuals fail after which a solve gives up: for a
+// pass (or are at their rounding level, see estFloor) while the true
+// residuals fail after which a solve gives up: for a
 // symmetric operator the two agree to rounding, so this only happens when
 // the operator is not symmetric or Tol is below its rounding level.
 const stallSteps = 10
+
+// estFloor returns the rounding level of the Lanczos estimate β|s_last,i|:
+// dsyev gives the components of the eigenvectors s of T to an absolute
+// accuracy of a small multiple of na·ε, so a last component below na·ε is
+// rounding noise, and so is the estimate β|s_last,i| below na·ε·β. An
+// estimate at that level counts as passing (the Krylov space cannot
+// improve the pair further; only its true residual decides), so that a
+// Tol below the rounding level of the operator is caught by the stall
+// rule after stallSteps steps, whatever the noise of the last components
+// happens to be.
+func (e *engine) estFloor() float64 { return float64(e.na) * eps * e.beta }
 
 // asymFloor·‖H‖ is the smallest asymmetry |v_jᵀ(H−Hᵀ)v_{j+1}| taken as
 // evidence (two computations of one number differ by a few ε·‖H‖·√p).
@@ -220,7 +271,7 @@ func (e *engine) addVector(x []float64, wantF bool) error {
 	copy(vj, x)
 	e.op.Apply(vj, wj)
 	e.hvps++
-	if !finite(wj) {
+	if !e.finite(wj) {
 		return &NumericalError{Method: "Lanczos", What: "operator returned a non-finite value"}
 	}
 	e.na++
@@ -246,7 +297,7 @@ func (e *engine) addVector(x []float64, wantF bool) error {
 			floats.Scale(1/after, e.f)
 		}
 	} else {
-		blas64.Gemv(blas.NoTrans, 1, e.rows(e.v, 0, n), vec(wj), 0, vec(c[:n]))
+		e.be.Gemv(false, n, e.p, 1, e.v, e.p, wj, 0, c[:n])
 		e.haveF, e.fFrom = false, -1
 	}
 	jj := e.na - 1
@@ -274,9 +325,13 @@ func (e *engine) ritz() error {
 
 // ritzVector writes the Ritz vector y = V_a s_i and its image z = W_a s_i.
 func (e *engine) ritzVector(i int, y, z []float64) {
-	si := blas64.Vector{N: e.na, Inc: e.mmax, Data: e.s[i:]}
-	blas64.Gemv(blas.Trans, 1, e.rows(e.v, e.nl, e.na), si, 0, vec(y))
-	blas64.Gemv(blas.Trans, 1, e.rows(e.w, e.nl, e.na), si, 0, vec(z))
+	na, p := e.na, e.p
+	si := e.c2[:na]
+	for j := range si {
+		si[j] = e.s[j*e.mmax+i]
+	}
+	e.be.Gemv(true, na, p, 1, e.v[e.nl*p:], p, si, 0, y)
+	e.be.Gemv(true, na, p, 1, e.w[e.nl*p:], p, si, 0, z)
 }
 
 // residual computes the true residual of Ritz pair i: r = Hy − θy for the
@@ -286,17 +341,16 @@ func (e *engine) ritzVector(i int, y, z []float64) {
 // deflated residual.
 func (e *engine) residual(i int) (res, defl float64) {
 	e.ritzVector(i, e.y, e.z)
-	ny := nrm2(e.y)
+	ny := e.norm(e.y)
 	floats.AddScaledTo(e.r, e.z, -e.theta[i], e.y)
-	res = nrm2(e.r) / ny
+	res = e.norm(e.r) / ny
 	if e.nl == 0 {
 		return res, res
 	}
-	L := e.rows(e.v, 0, e.nl)
 	c := e.c2[:e.nl]
-	blas64.Gemv(blas.NoTrans, 1, L, vec(e.r), 0, vec(c))
-	blas64.Gemv(blas.Trans, -1, L, vec(c), 1, vec(e.r))
-	return res, nrm2(e.r) / ny
+	e.be.Gemv(false, e.nl, e.p, 1, e.v, e.p, e.r, 0, c)
+	e.be.Gemv(true, e.nl, e.p, -1, e.v, e.p, c, 1, e.r)
+	return res, e.norm(e.r) / ny
 }
 
 // relative returns r/scale, with 0/0 = 0 (the zero operator has exact
@@ -327,7 +381,7 @@ func (e *engine) check(top, bot int, tol float64) (all, estimated bool, worst fl
 		}
 		sc := e.scale(i)
 		if e.krylov {
-			if e.beta*math.Abs(e.s[(e.na-1)*e.mmax+i]) > tol*sc {
+			if est := e.beta * math.Abs(e.s[(e.na-1)*e.mmax+i]); est > tol*sc && est > e.estFloor() {
 				all, estimated = false, false
 				continue
 			}
@@ -390,60 +444,66 @@ const precFloor = 1e-3
 // preconditioner (a good model reduces it by a factor 3–10 per step).
 const precStall = 4
 
-// applyPrec writes M⁻¹v into dst for the spectral model of the operator
-// held by e.prec, M = Z diag(μ) Zᵀ + σ(I − ZZᵀ), shifted by θ:
-//
-//	M⁻¹v = Σ_i (z_i·v)/(μ_i − θ) z_i + (v − ZZᵀv)/(σ − θ),
-//
-// with σ the innermost cached value of the target's end (the cache holds
-// the extreme pairs, so the rest of the spectrum lies beyond it).
-func (e *engine) applyPrec(dst, v []float64, theta float64) {
-	c := e.prec
-	nq := c.n
-	Z := blas64.General{Rows: nq, Cols: e.p, Stride: e.p, Data: c.z[:nq*e.p]}
-	cf := e.pc[:nq]
-	blas64.Gemv(blas.NoTrans, 1, Z, vec(v), 0, vec(cf))
-	floor := precFloor * e.normEst
-	clamp := func(d float64) float64 {
-		if math.Abs(d) < floor {
-			return math.Copysign(floor, d)
-		}
-		return d
-	}
-	sigma := c.sigma(e.topT)
-	copy(dst, v)
-	blas64.Gemv(blas.Trans, -1, Z, vec(cf), 1, vec(dst))
-	floats.Scale(1/clamp(sigma-theta), dst)
-	for i := range cf {
-		cf[i] /= clamp(c.mu[i] - theta)
-	}
-	blas64.Gemv(blas.Trans, 1, Z, vec(cf), 1, vec(dst))
-}
-
 // precondition writes into x the next Davidson direction for the target
 // pair (θ, y) with residual r (deflated by the locked rows): the
 // preconditioned residual with Olsen's correction,
 //
-//	t = M⁻¹r − ε M⁻¹y,   ε = (yᵀM⁻¹r)/(yᵀM⁻¹y),
+//	t = M⁻¹r − ε M⁻¹y = M⁻¹(r − εy),   ε = (yᵀM⁻¹r)/(yᵀM⁻¹y),
 //
-// which makes t orthogonal to y. With M exact this is one step of inverse
-// iteration with the Rayleigh shift (the correction equation of
-// Jacobi–Davidson solved exactly); with the approximate, partly stale
-// model of the cache it is the Davidson correction of Olsen et al. (1990).
-// The preconditioner only chooses the expansion: every Ritz pair and
-// residual is still computed from exact images, so a poor model slows the
-// solve but never makes its result less accurate.
+// which makes t orthogonal to y. M is the spectral model of the operator
+// held by e.prec, M = Z diag(μ) Zᵀ + σ(I − ZZᵀ), shifted by θ:
+//
+//	M⁻¹v = b·v + Σ_i a_i (z_i·v) z_i,   b = 1/(σ − θ),  a_i = 1/(μ_i − θ) − b,
+//
+// with σ the innermost cached value of the target's end (the cache holds
+// the extreme pairs, so the rest of the spectrum lies beyond it). So
+// yᵀM⁻¹v = b·(y·v) + Σ_i a_i (z_i·y)(z_i·v): the products Zr and Zy give ε,
+// and one more, Zᵀ·(a ⊙ Z(r − εy)), gives t.
+//
+// With M exact this is one step of inverse iteration with the Rayleigh
+// shift (the correction equation of Jacobi–Davidson solved exactly); with
+// the approximate, partly stale model of the cache it is the Davidson
+// correction of Olsen et al. (1990). The preconditioner only chooses the
+// expansion: every Ritz pair and residual is still computed from exact
+// images, so a poor model slows the solve but never makes its result less
+// accurate.
 func (e *engine) precondition(x []float64) {
-	y := e.yt
-	floats.Scale(1/nrm2(y), y)
-	e.applyPrec(e.pa, e.rt, e.thetaT)
-	e.applyPrec(e.pb, y, e.thetaT)
-	copy(x, e.pa)
-	if den := dot(y, e.pb); den != 0 {
-		axpy(-dot(y, e.pa)/den, e.pb, x)
+	c := e.prec
+	p, nq := e.p, c.n
+	y, r := e.yt, e.rt
+	floats.Scale(1/e.norm(y), y)
+	theta := e.thetaT
+	floor := precFloor * e.normEst
+	inv := func(d float64) float64 {
+		if math.Abs(d) < floor {
+			d = math.Copysign(floor, d)
+		}
+		return 1 / d
 	}
-	if !finite(x) {
-		copy(x, e.rt)
+	if len(e.pc) < 2*nq {
+		e.pc = make([]float64, 2*nq) // once per cache size (the Tracker sizes it)
+	}
+	cr, cy := e.pc[:nq], e.pc[nq:2*nq]
+	e.be.Gemv(false, nq, p, 1, c.z, p, r, 0, cr)
+	e.be.Gemv(false, nq, p, 1, c.z, p, y, 0, cy)
+	b := inv(c.sigma(e.topT) - theta)
+	num, den := b*dot(y, r), b*dot(y, y)
+	for i := range cr {
+		a := inv(c.mu[i]-theta) - b
+		num += a * cy[i] * cr[i]
+		den += a * cy[i] * cy[i]
+	}
+	eps := 0.0
+	if den != 0 {
+		eps = num / den
+	}
+	for i := range cr {
+		cr[i] = (inv(c.mu[i]-theta) - b) * (cr[i] - eps*cy[i])
+	}
+	floats.AddScaledTo(x, r, -eps, y)
+	e.be.Gemv(true, nq, p, 1, c.z, p, cr, b, x)
+	if !e.finite(x) {
+		copy(x, r)
 	}
 }
 
@@ -573,12 +633,12 @@ func (e *engine) lock(sel []int, end []int8) {
 	for k, i := range sel {
 		row := e.nl + k
 		v, w := e.row(e.v, row), e.row(e.w, row)
-		nv := nrm2(v)
+		nv := e.norm(v)
 		floats.Scale(1/nv, v)
 		floats.Scale(1/nv, w)
 		th := e.theta[i]
 		floats.AddScaledTo(e.r, w, -th, v)
-		e.lval[row], e.lres[row], e.lend[row] = th, nrm2(e.r), end[k]
+		e.lval[row], e.lres[row], e.lend[row] = th, e.norm(e.r), end[k]
 	}
 	e.nl += len(sel)
 	e.na = 0

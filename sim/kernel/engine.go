@@ -245,12 +245,16 @@ type workspace struct {
 	tile   [mr * nr]float64
 }
 
+// ensure makes the packing buffers hold na and nb values. They are sized
+// for the largest blocks of the driver (mcMax×kcMax for A, l2Budget bytes
+// for B) at their first use, so that a call of a new, larger shape later
+// does not allocate.
 func (w *workspace) ensure(na, nb int) {
 	if len(w.ap) < na {
-		w.ap = make([]float64, na)
+		w.ap = make([]float64, max(na, mcMax*kcMax))
 	}
 	if len(w.bp) < nb {
-		w.bp = make([]float64, nb)
+		w.bp = make([]float64, max(nb, l2Budget/8))
 	}
 }
 
@@ -438,10 +442,10 @@ func gemmBlocked(ws *workspace, s isa, tA, tB bool, m, n, k int, alpha float64, 
 			if pc > 0 {
 				bet = 1
 			}
-			packB(ws.bp, tB, b, ldb, pc, jc, kc, nc)
+			packB(s, ws.bp, tB, b, ldb, pc, jc, kc, nc)
 			for ic := 0; ic < m; ic += mcMax {
 				mc := min(mcMax, m-ic)
-				packA(ws.ap, tA, a, lda, ic, pc, mc, kc)
+				packA(s, ws.ap, tA, a, lda, ic, pc, mc, kc)
 				macroKernel(ws, s, mc, nc, kc, alpha, bet, c[ic*ldc+jc:], ldc)
 			}
 		}

@@ -34,3 +34,15 @@ func GemvT32(m int, a *float64, lda int, x *float64, acc *[32]float64)
 //
 //go:noescape
 func Tanh(dst, src *float64, n int)
+
+// PackT8 writes dst[l*8+j] = src[j*ld+l] for j < 8 and l < k&^3 (the
+// transposing copy of eight rows into a GEMM panel of width 8).
+//
+//go:noescape
+func PackT8(k int, src *float64, ld int, dst *float64)
+
+// PackT6 writes dst[l*6+i] = src[i*ld+l] for i < 6 and l < k&^3 (the
+// transposing copy of six rows into a GEMM panel of width 6).
+//
+//go:noescape
+func PackT6(k int, src *float64, ld int, dst *float64)

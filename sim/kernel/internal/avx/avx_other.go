@@ -17,3 +17,9 @@ func GemvT32(m int, a *float64, lda int, x *float64, acc *[32]float64) { panic("
 
 // Tanh is not available outside amd64.
 func Tanh(dst, src *float64, n int) { panic("avx: not amd64") }
+
+// PackT8 is not available outside amd64.
+func PackT8(k int, src *float64, ld int, dst *float64) { panic("avx: not amd64") }
+
+// PackT6 is not available outside amd64.
+func PackT6(k int, src *float64, ld int, dst *float64) { panic("avx: not amd64") }
