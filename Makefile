@@ -47,9 +47,11 @@ bench:
 bench-smoke:
 	$(GO) test ./benchmarks -short -count=1 -cpu 1 -run '^$$' -bench . -benchtime=1x | $(GO) run ./benchmarks/internal/benchcheck benchmarks/limits.txt
 
-## bench-compare: benchstat of two result files (default: the two newest; BASE=... NEW=... to choose)
-BASE ?= $(shell ls benchmarks/results/*.txt | sort | tail -n 2 | head -n 1)
-NEW  ?= $(shell ls benchmarks/results/*.txt | sort | tail -n 1)
+## bench-compare: benchstat of two result files (default: the two newest raw results, not the saved
+##                benchstat tables *-benchstat.txt; BASE=... NEW=... to choose)
+RESULTS = ls benchmarks/results/*.txt | grep -v -e '-benchstat\.txt$$' | sort
+BASE ?= $(shell $(RESULTS) | tail -n 2 | head -n 1)
+NEW  ?= $(shell $(RESULTS) | tail -n 1)
 bench-compare:
 	$(GO) tool benchstat $(BASE) $(NEW)
 
