@@ -18,6 +18,9 @@
 # Extra benchstat arguments can be passed in BENCHSTAT_FLAGS (for instance
 # BENCHSTAT_FLAGS='-col /impl').
 set -euo pipefail
+# The worktrees live under a temporary directory: a go.work file above it
+# (in /tmp, say) must not capture their builds.
+export GOWORK=off
 
 count=6 bench=. benchtime=0.5s cpu=1 pkg=./benchmarks outdir= tags=
 while getopts "n:b:t:c:p:o:x:h" opt; do

@@ -66,10 +66,10 @@ func packB(s isa, bp []float64, tB bool, b []float64, ldb, pc, jc, kc, nc int) {
 		for l := 0; l < kc; l++ {
 			src := b[(pc+l)*ldb+jc : (pc+l)*ldb+jc+nc]
 			for jr := 0; jr < full; jr += nr {
-				s := src[jr : jr+nr]
+				v := src[jr : jr+nr]
 				d := bp[jr*kc+l*nr : jr*kc+l*nr+nr]
-				d[0], d[1], d[2], d[3] = s[0], s[1], s[2], s[3]
-				d[4], d[5], d[6], d[7] = s[4], s[5], s[6], s[7]
+				d[0], d[1], d[2], d[3] = v[0], v[1], v[2], v[3]
+				d[4], d[5], d[6], d[7] = v[4], v[5], v[6], v[7]
 			}
 			if full < nc {
 				d := bp[full*kc+l*nr : full*kc+l*nr+nr]
