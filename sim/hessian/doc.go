@@ -66,4 +66,8 @@
 // between calls and do not allocate in steady state; the slices and matrices
 // of a Result they return alias that workspace and are valid until the next
 // call. The one-shot functions (Lanczos, Power) return independent results.
+// The products with length-p vectors (Gram–Schmidt, Ritz vectors, norms,
+// the spectral cache of the Tracker) run on kernel.Default: bit-identical
+// whatever GOMAXPROCS is, but rounded differently (within the stated
+// tolerances) on a CPU without AVX2 and FMA, where its pure-Go fallback runs.
 package hessian
