@@ -56,6 +56,7 @@ func SLQ(op sim.Operator, s DensitySettings) (Density, error) {
 	m := min(s.Steps, p)
 	var e engine
 	e.ensure(p, m)
+	e.useKernel(nil)
 	d := Density{
 		Nodes:   make([]float64, 0, s.Runs*m),
 		Weights: make([]float64, 0, s.Runs*m),

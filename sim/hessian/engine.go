@@ -79,7 +79,8 @@ type engine struct {
 	// GOMAXPROCS. The in-place basis rotations (rotate) and the small
 	// projected-matrix products stay on gonum (gemmSerial).
 	be  kernel.Backend
-	ssq []float64 // sumSq's result (a field: a local would escape through be)
+	def kernel.Backend // kernel.Default(), made at the first use
+	ssq [1]float64     // sumSq's result (a field: a local would escape through be)
 
 	// prec, when not nil, is the spectral preconditioner of Davidson
 	// steps (see precondition); merge, when not nil, receives the Krylov
@@ -105,6 +106,20 @@ type engine struct {
 	checks   int
 }
 
+// useKernel makes k (kernel.Default() when nil) run the engine's vector
+// products; the default is made once per engine.
+func (e *engine) useKernel(k kernel.Backend) {
+	switch {
+	case k != nil:
+		e.be = k
+	case e.be == nil || e.be != e.def:
+		if e.def == nil {
+			e.def = kernel.Default()
+		}
+		e.be = e.def
+	}
+}
+
 // ensure sizes the workspace for dimension p with at most mmax basis rows.
 func (e *engine) ensure(p, mmax int) {
 	if e.p == p && e.mmax == mmax {
@@ -127,8 +142,7 @@ func (e *engine) ensure(p, mmax int) {
 	e.rt = make([]float64, p)
 	e.yt = make([]float64, p)
 	if e.be == nil {
-		e.be = kernel.Default()
-		e.ssq = make([]float64, 1)
+		e.useKernel(nil)
 	}
 	e.chunk = make([]float64, mmax*chunkCols)
 	e.lval = make([]float64, mmax)

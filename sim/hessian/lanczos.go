@@ -6,6 +6,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/kernel"
 )
 
 // CheckPolicy says when a solver runs deflation checks (see LanczosSolver).
@@ -57,6 +58,12 @@ type Settings struct {
 	// not zero); otherwise the start vector is Gaussian from Rand. The
 	// Tracker ignores it.
 	Start []float64
+	// Kernel runs the products with length-p vectors (Gram–Schmidt, Ritz
+	// vectors, norms, the Tracker's spectral cache); nil means
+	// kernel.Default(). Any variant gives results within the tolerance;
+	// the bits depend on the variant (and, for kernel.Default, on whether
+	// the CPU has AVX2 and FMA), never on GOMAXPROCS.
+	Kernel kernel.Backend
 }
 
 // DefaultTol is the default relative residual tolerance.
@@ -144,6 +151,7 @@ func (l *LanczosSolver) Estimate(op sim.Operator) (Result, error) {
 	s, mmax := l.Settings.resolved(p, "Lanczos")
 	e := &l.eng
 	e.ensure(p, mmax)
+	e.useKernel(s.Kernel)
 	e.reset(op, l.rng.get(s.Rand, true), s.MaxHVPs)
 	x := e.x
 	if s.Start != nil {

@@ -234,6 +234,7 @@ func (tr *Tracker) Estimate(op sim.Operator) (Result, error) {
 	}
 	e := &tr.eng
 	e.ensure(p, mmax)
+	e.useKernel(s.Kernel)
 	e.reset(op, tr.rr, s.MaxHVPs)
 	e.prec, e.merge = nil, nil
 	tr.merger.w.ensure(ncap + mmax)
