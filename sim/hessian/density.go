@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/kernel"
 )
 
 // DensitySettings configure SLQ.
@@ -18,6 +19,9 @@ type DensitySettings struct {
 	// Rand generates the Rademacher start vectors; nil means a generator
 	// seeded with DefaultSeed at every call.
 	Rand *rand.Rand
+	// Kernel runs the vector products, as in Settings; nil means
+	// kernel.Default().
+	Kernel kernel.Backend
 }
 
 // Density is a spectral density estimate: a discrete measure Σ w_i δ(t − t_i)
@@ -55,8 +59,8 @@ func SLQ(op sim.Operator, s DensitySettings) (Density, error) {
 	p := op.Dim()
 	m := min(s.Steps, p)
 	var e engine
+	e.useKernel(s.Kernel)
 	e.ensure(p, m)
-	e.useKernel(nil)
 	d := Density{
 		Nodes:   make([]float64, 0, s.Runs*m),
 		Weights: make([]float64, 0, s.Runs*m),

@@ -61,8 +61,10 @@ type Settings struct {
 	// Kernel runs the products with length-p vectors (Gram–Schmidt, Ritz
 	// vectors, norms, the Tracker's spectral cache); nil means
 	// kernel.Default(). Any variant gives results within the tolerance;
-	// the bits depend on the variant (and, for kernel.Default, on whether
-	// the CPU has AVX2 and FMA), never on GOMAXPROCS.
+	// the bits depend on the variant (for kernel.Default, on whether the
+	// CPU has AVX2 and FMA; for the pure-Go kernels, on GOAMD64, which
+	// decides whether the compiler fuses multiply-adds), never on
+	// GOMAXPROCS.
 	Kernel kernel.Backend
 }
 
@@ -150,8 +152,8 @@ func (l *LanczosSolver) Estimate(op sim.Operator) (Result, error) {
 	p := op.Dim()
 	s, mmax := l.Settings.resolved(p, "Lanczos")
 	e := &l.eng
-	e.ensure(p, mmax)
 	e.useKernel(s.Kernel)
+	e.ensure(p, mmax)
 	e.reset(op, l.rng.get(s.Rand, true), s.MaxHVPs)
 	x := e.x
 	if s.Start != nil {

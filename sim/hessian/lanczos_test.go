@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/eoskit/eoskit/reference"
@@ -141,8 +142,9 @@ func TestLanczosPanics(t *testing.T) {
 }
 
 // Results are bit-identical whatever GOMAXPROCS is, including the dense
-// path at a size where dsyev's updates use gonum's parallel dgemm, and the
-// tracker's cache merges of order above 64.
+// path at a size where dsyev's updates use gonum's parallel dgemm (the
+// kernels' own parallel paths need larger p: see
+// TestGOMAXPROCSIndependenceLarge).
 func TestGOMAXPROCSIndependence(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	op := reference.NewSpiked(rng, 300, 0.05, []float64{1, 0.9, 0.9, -2})
@@ -206,5 +208,88 @@ func TestLanczosReuse(t *testing.T) {
 	if r1.HVPs != r2.HVPs || r1.Top.Values[0] != r2.Top.Values[0] || r1.Bottom.Values[0] != r2.Bottom.Values[0] {
 		t.Errorf("reused solver %v/%v (%d HVPs) differs from a fresh one %v/%v (%d HVPs)",
 			r1.Top.Values, r1.Bottom.Values, r1.HVPs, r2.Top.Values, r2.Bottom.Values, r2.HVPs)
+	}
+}
+
+// lowRank is diag(d) + Σ_k λ_k u_k u_kᵀ with unit u_k: an operator of any
+// size whose HVP costs O(p), so that a test can reach the sizes where the
+// kernels split products between goroutines.
+type lowRank struct {
+	d, lam, c []float64
+	u         [][]float64
+}
+
+func (o *lowRank) Dim() int { return len(o.d) }
+
+func (o *lowRank) Apply(v, dst []float64) {
+	for i := range v {
+		dst[i] = o.d[i] * v[i]
+	}
+	for k, u := range o.u {
+		o.c[k] = o.lam[k] * floats.Dot(u, v)
+	}
+	for k, u := range o.u {
+		floats.AddScaled(dst, o.c[k], u)
+	}
+}
+
+// newLowRank returns the operator at time t of a drifting sequence: a bulk
+// spread over [−0.3, 0.3], spikes 1 + 0.02 sin t, 0.9, 0.85 and −2.
+func newLowRank(p int, t float64) *lowRank {
+	rng := rand.New(rand.NewPCG(1, 2))
+	o := &lowRank{d: make([]float64, p), lam: []float64{1 + 0.02*math.Sin(t), 0.9, 0.85, -2}, c: make([]float64, 4)}
+	for i := range o.d {
+		o.d[i] = 0.6 * (float64(i)/float64(p) - 0.5)
+	}
+	for k := range o.lam {
+		u := make([]float64, p)
+		for i := range u {
+			u[i] = rng.NormFloat64() + 0.01*t*math.Cos(float64(i*k))
+		}
+		floats.Scale(1/floats.Norm(u, 2), u)
+		o.u = append(o.u, u)
+	}
+	return o
+}
+
+// At p = 30000 the kernels run the engine's products on two goroutines
+// when GOMAXPROCS allows (Gram–Schmidt GEMVs of 40×30000 ≥ 2²⁰ elements,
+// cache merges of more than 4 MFLOP), unlike the p = 300 case above: the
+// results must still be bit-identical.
+func TestGOMAXPROCSIndependenceLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("p = 30000: a few seconds")
+	}
+	const p = 30000
+	ops := make([]*lowRank, 6)
+	for k := range ops {
+		ops[k] = newLowRank(p, float64(k))
+	}
+	run := func() []float64 {
+		var out []float64
+		tr := hessian.NewTracker(hessian.TrackerSettings{Settings: hessian.Settings{Top: 3, Tol: 1e-8, Check: hessian.CheckAlways}})
+		for _, o := range ops {
+			r, err := tr.Estimate(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(append(out, r.Top.Values...), r.Top.Residuals...)
+			out = append(out, float64(r.HVPs))
+		}
+		r, err := hessian.Lanczos(ops[0], hessian.Settings{Top: 2, Bottom: 1, Tol: 1e-10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(append(out, r.Top.Values...), r.Bottom.Values...)
+	}
+	prev := runtime.GOMAXPROCS(1)
+	a := run()
+	runtime.GOMAXPROCS(2)
+	b := run()
+	runtime.GOMAXPROCS(prev)
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			t.Fatalf("GOMAXPROCS 1 vs 2 differ at %d: %v vs %v", i, a, b)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/eoskit/eoskit/reference"
 	"github.com/eoskit/eoskit/sim/hessian"
+	"github.com/eoskit/eoskit/sim/kernel"
 )
 
 // Every estimator runs the conformance battery of reference.EstimatorSuite,
@@ -50,4 +51,51 @@ func TestTrackerSuite(t *testing.T) {
 	reference.EstimatorSuite(t, func(top, bottom int) hessian.Estimator {
 		return hessian.NewTracker(hessian.TrackerSettings{Settings: hessian.Settings{Top: top, Bottom: bottom, Check: hessian.CheckAlways}})
 	}, reference.EstimatorCaps{MaxBottom: 1 << 30, Tol: hessian.DefaultTol, Multiplicity: true})
+}
+
+// The vector products on other kernels: the pure-Go ones (what
+// kernel.Default runs on a CPU without AVX2 and FMA, rounded differently
+// from the assembly), gonum's and the naive reference. The same battery
+// and tolerances hold.
+func TestSuiteOtherKernels(t *testing.T) {
+	names := []string{"tuned", "gonum", "naive"}
+	if testing.Short() {
+		names = names[:1]
+	}
+	for _, name := range names {
+		be, err := kernel.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := &countingKernel{Backend: be}
+		t.Run("kernel="+name, func(t *testing.T) {
+			defer func() {
+				if k.calls == 0 {
+					t.Errorf("Settings.Kernel = %s was never called", name)
+				}
+			}()
+			reference.EstimatorSuite(t, func(top, bottom int) hessian.Estimator {
+				return hessian.NewLanczosSolver(hessian.Settings{Top: top, Bottom: bottom, Kernel: k})
+			}, reference.EstimatorCaps{MaxBottom: 1 << 30, Tol: hessian.DefaultTol, Multiplicity: true})
+			reference.EstimatorSuite(t, func(top, bottom int) hessian.Estimator {
+				return hessian.NewTracker(hessian.TrackerSettings{Settings: hessian.Settings{Top: top, Bottom: bottom, Check: hessian.CheckAlways, Kernel: k}})
+			}, reference.EstimatorCaps{MaxBottom: 1 << 30, Tol: hessian.DefaultTol, Multiplicity: true})
+		})
+	}
+}
+
+// countingKernel counts the products a solver asks of its kernel.
+type countingKernel struct {
+	kernel.Backend
+	calls int
+}
+
+func (c *countingKernel) Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, cc []float64, ldc int) {
+	c.calls++
+	c.Backend.Gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, cc, ldc)
+}
+
+func (c *countingKernel) Gemv(tA bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	c.calls++
+	c.Backend.Gemv(tA, m, n, alpha, a, lda, x, beta, y)
 }

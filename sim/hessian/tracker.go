@@ -233,8 +233,8 @@ func (tr *Tracker) Estimate(op sim.Operator) (Result, error) {
 		tr.count, tr.lag = 0, 0
 	}
 	e := &tr.eng
-	e.ensure(p, mmax)
 	e.useKernel(s.Kernel)
+	e.ensure(p, mmax)
 	e.reset(op, tr.rr, s.MaxHVPs)
 	e.prec, e.merge = nil, nil
 	tr.merger.w.ensure(ncap + mmax)

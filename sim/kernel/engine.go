@@ -505,8 +505,12 @@ func gemvN(s isa, lo, hi, n int, alpha float64, a []float64, lda int, x []float6
 			}
 		}
 	}
+	row := gemvRowGo
+	if s == isaAVX2 {
+		row = gemvRowFMA
+	}
 	for ; i < hi; i++ {
-		y[i] = epilogue(gemvRowGo(a[i*lda:i*lda+n], x[:n]), alpha, beta, y[i])
+		y[i] = epilogue(row(a[i*lda:i*lda+n], x[:n]), alpha, beta, y[i])
 	}
 }
 
@@ -531,7 +535,11 @@ func gemvT(ws *workspace, s isa, m, lo, hi int, alpha float64, a []float64, lda 
 			_ = a[(i0+rows-1)*lda+lo+j+gemvColBlock-1]
 			avx.GemvT32(rows, &a[i0*lda+lo+j], lda, &x[i0], (*[gemvColBlock]float64)(acc[j:j+gemvColBlock]))
 		}
-		if full < w {
+		switch {
+		case full == w:
+		case s == isaAVX2:
+			gemvColsFMA(rows, w-full, a[i0*lda+lo+full:], lda, x[i0:i0+rows], acc[full:])
+		default:
 			gemvColsGo(rows, w-full, a[i0*lda+lo+full:], lda, x[i0:i0+rows], acc[full:])
 		}
 	}

@@ -1,5 +1,7 @@
 package kernel
 
+import "math"
+
 // The pure-Go kernels below write multiply-adds as plain expressions
 // (s += a*b), which the Go specification lets the compiler fuse: it does
 // for some of them on arm64 and on amd64 with GOAMD64=v3, never with
@@ -88,6 +90,43 @@ func gemvColsGo(m, w int, a []float64, lda int, x []float64, out []float64) {
 		t := out[j]
 		for i, xi := range x {
 			t += a[i*lda+j] * xi
+		}
+		out[j] = t
+	}
+}
+
+// gemvRowFMA is gemvRowGo with every multiply-add fused (math.FMA): the
+// bits of one row of the AVX2 kernel GemvN4, for the rows it leaves over.
+// (gemvRowGo's plain multiply-adds are fused or not as the compiler
+// decides, which depends on GOAMD64.)
+func gemvRowFMA(a, x []float64) float64 {
+	x = x[:len(a)]
+	n8 := len(a) &^ 7
+	var s [8]float64
+	for j := 0; j < n8; j += 8 {
+		aa := a[j : j+8]
+		xx := x[j : j+8]
+		for l := range s {
+			s[l] = math.FMA(aa[l], xx[l], s[l])
+		}
+	}
+	var tail float64
+	for j := n8; j < len(a); j++ {
+		tail = math.FMA(a[j], x[j], tail)
+	}
+	u0, u1, u2, u3 := s[0]+s[4], s[1]+s[5], s[2]+s[6], s[3]+s[7]
+	return ((u0 + u2) + (u1 + u3)) + tail
+}
+
+// gemvColsFMA is gemvColsGo with fused multiply-adds: the bits of the AVX2
+// kernel GemvT32's chains, for the columns it leaves over.
+func gemvColsFMA(m, w int, a []float64, lda int, x []float64, out []float64) {
+	out = out[:w]
+	x = x[:m]
+	for j := range out {
+		t := out[j]
+		for i, xi := range x {
+			t = math.FMA(a[i*lda+j], xi, t)
 		}
 		out[j] = t
 	}

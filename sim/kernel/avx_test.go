@@ -52,3 +52,57 @@ func firstDiff(a, b []float64) int {
 	}
 	return -1
 }
+
+// TestGemvTailsMatchAVX2 checks that the rows (and columns) the AVX2 GEMV
+// kernels leave to Go get the bits the assembly would give them: each is
+// compared with the same row computed inside a full block of the kernel,
+// by shifting the matrix so that it falls there. Without fused tails the
+// results would depend on GOAMD64 (the compiler fuses plain multiply-adds
+// under v3 only).
+func TestGemvTailsMatchAVX2(t *testing.T) {
+	if detectISA() != isaAVX2 {
+		t.Skip("no AVX2+FMA on this CPU")
+	}
+	be := NewAsm()
+	rng := rand.New(rand.NewPCG(3, 5))
+	for _, n := range []int{1, 7, 9, 37, 70} {
+		const m, lda = 7, 80 // rows 4..6 go to the tail
+		a := make([]float64, m*lda)
+		x := make([]float64, max(n, m))
+		for i := range a {
+			a[i] = rng.NormFloat64()
+		}
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+		y := make([]float64, m)
+		be.Gemv(false, m, n, 1, a, lda, x, 0, y)
+		ref := make([]float64, 4)
+		be.Gemv(false, 4, n, 1, a[3*lda:], lda, x, 0, ref) // rows 3..6 in one AVX2 block
+		for i := 4; i < m; i++ {
+			if y[i] != ref[i-3] {
+				t.Errorf("n=%d: row %d = %v from the tail, %v from the kernel", n, i, y[i], ref[i-3])
+			}
+		}
+	}
+	// Transposed: with 37 columns, columns 32..36 are the tail; shifted by
+	// five they are the end of one 32-column block.
+	const m, n, lda = 9, 37, 40
+	a := make([]float64, m*lda)
+	x := make([]float64, m)
+	for i := range a {
+		a[i] = rng.NormFloat64()
+	}
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	y := make([]float64, n)
+	be.Gemv(true, m, n, 1, a, lda, x, 0, y)
+	ref := make([]float64, 32)
+	be.Gemv(true, m, 32, 1, a[5:], lda, x, 0, ref)
+	for j := 32; j < n; j++ {
+		if y[j] != ref[j-5] {
+			t.Errorf("column %d = %v from the tail, %v from the kernel", j, y[j], ref[j-5])
+		}
+	}
+}
