@@ -47,13 +47,11 @@ bench:
 bench-smoke:
 	$(GO) test ./benchmarks -short -count=1 -cpu 1 -run '^$$' -bench . -benchtime=1x | $(GO) run ./benchmarks/internal/benchcheck benchmarks/limits.txt
 
-## bench-compare: benchstat of two result files (default: the two newest raw results, not the saved
-##                benchstat tables *-benchstat.txt; BASE=... NEW=... to choose)
-RESULTS = ls benchmarks/results/*.txt | grep -v -e '-benchstat\.txt$$' | sort
-BASE ?= $(shell $(RESULTS) | tail -n 2 | head -n 1)
-NEW  ?= $(shell $(RESULTS) | tail -n 1)
+## bench-compare: benchstat of two result files: by default the newest raw result (not a saved
+##                *-benchstat.txt table) against the newest older one that ran the same -bench pattern;
+##                NEW=... BASE=... to choose
 bench-compare:
-	$(GO) tool benchstat $(BASE) $(NEW)
+	benchmarks/compare.sh
 
 ## bench-ab: build two revisions' benchmark binaries and run them interleaved, then benchstat
 ##           OLD=rev (default HEAD), NEW_REV=rev (default: the working tree), BENCH=regexp
