@@ -110,6 +110,10 @@ type Spiked struct {
 	u0, g  *mat.Dense // SetTime's path: U(t) = orth(u0 + t·g)
 	t      []float64
 	c, c2  []float64
+
+	path   *mat.Dense      // SetTime's scratch
+	cols   []*mat.VecDense // column views of colsOf
+	colsOf *mat.Dense      // the U the views were made for
 }
 
 // NewSpiked returns a Spiked operator of dimension p with outliers lambda,
@@ -169,23 +173,38 @@ func (s *Spiked) Rotate(rng *rand.Rand, angle float64) {
 // U(0) + t·G with a fixed Gaussian direction G of unit expected column norm:
 // each outlier eigenvector turns by about |t| radians for small t.
 func (s *Spiked) SetTime(t float64) {
-	var m mat.Dense
-	m.Scale(t, s.g)
-	m.Add(&m, s.u0)
-	s.orthonormalise(&m)
+	if s.path == nil {
+		p, r := s.g.Dims()
+		s.path = mat.NewDense(p, r, nil)
+	}
+	s.path.Scale(t, s.g)
+	s.path.Add(s.path, s.u0)
+	s.orthonormalise(s.path)
+}
+
+// columns returns views of the columns of U, made once per U (SetTime
+// then does not allocate).
+func (s *Spiked) columns() []*mat.VecDense {
+	if s.colsOf != s.U {
+		_, r := s.U.Dims()
+		s.cols = s.cols[:0]
+		for j := 0; j < r; j++ {
+			s.cols = append(s.cols, s.U.ColView(j).(*mat.VecDense))
+		}
+		s.colsOf = s.U
+	}
+	return s.cols
 }
 
 // orthonormalise sets U to the orthonormalised columns of a (p×r, r ≪ p)
 // by modified Gram–Schmidt applied twice, which keeps the signs (the
 // diagonal of R is positive), so U(t) is continuous in t. It costs O(pr²).
 func (s *Spiked) orthonormalise(a *mat.Dense) {
-	_, r := a.Dims()
 	s.U.Copy(a)
-	for j := 0; j < r; j++ {
-		cj := s.U.ColView(j).(*mat.VecDense)
+	cols := s.columns()
+	for j, cj := range cols {
 		for pass := 0; pass < 2; pass++ {
-			for i := 0; i < j; i++ {
-				ci := s.U.ColView(i)
+			for _, ci := range cols[:j] {
 				cj.AddScaledVec(cj, -mat.Dot(ci, cj), ci)
 			}
 		}

@@ -46,11 +46,11 @@ func naiveTiles(count, k int, a []float64, as, lda int, b []float64, bs, ldb int
 // TestTiles compares Tiles with the naive loops on strided layouts: packed
 // panels (the forward pass), row-major operands read in place (the
 // backward pass), several tiles per call with every stride in use, and
-// both store and accumulate. Tolerance: each element is a sum of k
-// products of N(0,1) numbers (plus C), summed in the same order but with
-// fused or unfused multiply-adds, so the difference is within
-// 2k·ε·Σ|a||b| ≤ 2k·ε·(k·max|a||b| + |c|); 1e-13·(k + 1) is a wide bound
-// for k ≤ 300 and entries below 6 in magnitude.
+// both store and accumulate. Tolerance, element by element: both compute
+// a sum of k products (plus C when accumulating), each within
+// γ_{k+1}·(Σ_l |a_il||b_lj| + |c_ij|) of the exact value (Higham, Lemma 3.5,
+// whether or not the multiply-adds are fused), so they differ by at most
+// twice that.
 func TestTiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	cases := []struct {
@@ -71,16 +71,20 @@ func TestTiles(t *testing.T) {
 		a := randNormals(rng, na, 1)
 		b := randNormals(rng, nb, 1)
 		c0 := randNormals(rng, nc, 1)
+		absA, absB, absC := absAll(a), absAll(b), absAll(c0)
+		n := float64(tc.k + 1)
+		gamma := n * 0x1p-53 / (1 - n*0x1p-53) // γ_{k+1}, unit roundoff 2⁻⁵³
 		for _, add := range []bool{false, true} {
 			want := append([]float64(nil), c0...)
 			naiveTiles(tc.count, tc.k, a, tc.as, tc.lda, b, tc.bs, tc.ldb, want, tc.cs, tc.ldc, add)
+			bound := append([]float64(nil), absC...)
+			naiveTiles(tc.count, tc.k, absA, tc.as, tc.lda, absB, tc.bs, tc.ldb, bound, tc.cs, tc.ldc, add)
 			for _, v := range tilers() {
 				got := append([]float64(nil), c0...)
 				v.t.Tiles(tc.count, tc.k, a, tc.as, tc.lda, b, tc.bs, tc.ldb, got, tc.cs, tc.ldc, add)
-				tol := 1e-13 * float64(tc.k+1)
 				for i := range got {
-					if math.Abs(got[i]-want[i]) > tol {
-						t.Fatalf("%s/%s add=%v: c[%d] = %v, want %v", v.name, tc.name, add, i, got[i], want[i])
+					if math.Abs(got[i]-want[i]) > 2*gamma*bound[i] {
+						t.Fatalf("%s/%s add=%v: c[%d] = %v, want %v (bound %.3g)", v.name, tc.name, add, i, got[i], want[i], 2*gamma*bound[i])
 					}
 				}
 			}
@@ -178,4 +182,13 @@ func TestParallel(t *testing.T) {
 		}
 	}
 	mustPanic(t, "negative parts", func() { NewAsm().Parallel(-1, func(int) {}) })
+}
+
+// absAll returns |x| elementwise.
+func absAll(x []float64) []float64 {
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = math.Abs(v)
+	}
+	return y
 }
