@@ -137,7 +137,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, stderr
 	seed := fs.Uint64("seed", 0, "override the master seed")
 	kern := fs.String("kernel", "", "override the two-layer network's matrix kernels")
 	if err := parseInterspersed(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return exitOK, nil
+		}
 		return exitBadInput, usageError{"run: " + err.Error()}
+	}
+	outSet := false
+	fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "out" })
+	if outSet && *out == "" {
+		return exitBadInput, usageError{"run: -out: empty folder name"}
 	}
 	if fs.NArg() != 1 {
 		return exitBadInput, usageError{fmt.Sprintf("run takes one SPEC (an embedded name or a JSON file), got %d arguments", fs.NArg())}

@@ -43,6 +43,12 @@ func TestMalformedSpecs(t *testing.T) {
 		{"unknown model kind", strings.Replace(goodSpec, `"quartic"`, `"sextic"`, 1), "model.kind"},
 		{"empty file", "", "empty"},
 		{"not JSON", "this is not json", "not valid JSON"},
+		{"empty key", strings.Replace(goodSpec, `"eta"`, `"": 1, "eta"`, 1), `gd.""`},
+		{"empty key twice", `{"": "x", "": "y"}`, `""`},
+		{"eta so small 2/eta overflows", strings.Replace(goodSpec, `"eta": 1.1`, `"eta": 5e-324`, 1), "gd.eta"},
+		{"name dot", strings.Replace(goodSpec, `"name": "q"`, `"name": "."`, 1), "name"},
+		{"name dotdot", strings.Replace(goodSpec, `"name": "q"`, `"name": ".."`, 1), "name"},
+		{"name too long", strings.Replace(goodSpec, `"name": "q"`, `"name": "`+strings.Repeat("q", 300)+`"`, 1), "name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -79,6 +85,8 @@ func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"run", "-steps", "0", "quartic"},
 		{"run", "-eta", "-1", "quartic"},
+		{"run", "-eta", "1e-320", "quartic"},
+		{"run", "-out", "", "quartic"},
 		{"run", "-bogus", "quartic"},
 		{"run"},
 		{"run", "no-such-experiment"},
@@ -271,5 +279,51 @@ func TestBuildErrorsNameTheFile(t *testing.T) {
 	code, _, stderr := runCLI(t, "run", "-quiet", "s.json")
 	if code != 2 || !strings.Contains(stderr, "spec s.json: init.theta") {
 		t.Fatalf("exit %d, stderr %q; want 2 naming the file and the field", code, stderr)
+	}
+}
+
+// -h after a command prints the usage and succeeds, like eoskit -h.
+func TestCommandHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"run", "-h"}, {"spectrum", "-help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			code, stdout, stderr := runCLI(t, args...)
+			if code != 0 || !strings.Contains(stdout, "eoskit run") || stderr != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and the usage", code, stdout, stderr)
+			}
+		})
+	}
+}
+
+// A Hessian that overflows where the loss and gradient are finite (deep
+// scalar product with factors 1e-100, 1e100, 1e100) does not lose the run:
+// the measurements are missing, the summary says why, the exit status is 0.
+func TestHessianOverflowKeepsRun(t *testing.T) {
+	t.Chdir(t.TempDir())
+	doc := `{"name": "ds", "model": {"kind": "deep-scalar", "depth": 3, "target": 1},
+		"init": {"theta": [1e-100, 1e100, 1e100]}, "gd": {"eta": 1e-3, "steps": 3}, "measure": {"sharpness_every": 1}}`
+	if err := os.WriteFile("ds.json", []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "run", "-quiet", "-out", "o", "ds.json")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(stdout, "note: ") {
+		t.Errorf("the report does not mention the failed measurement:\n%s", stdout)
+	}
+	b, err := os.ReadFile(filepath.Join("o", "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		FinalSharpness *float64 `json:"final_sharpness"`
+		Notes          []string `json:"notes"`
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.FinalSharpness != nil || len(sum.Notes) == 0 || !strings.Contains(sum.Notes[0], "non-finite") {
+		t.Errorf("final_sharpness %v, notes %q; want null and a note on the non-finite Hessian", sum.FinalSharpness, sum.Notes)
 	}
 }

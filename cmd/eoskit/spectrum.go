@@ -40,6 +40,10 @@ func cmdSpectrum(args []string, stdout io.Writer) (int, error) {
 	method := fs.String("method", "lanczos", "lanczos or dense")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseInterspersed(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return exitOK, nil
+		}
 		return exitBadInput, usageError{"spectrum: " + err.Error()}
 	}
 	if fs.NArg() != 1 {

@@ -2,23 +2,31 @@ package data
 
 import (
 	"bytes"
+	"errors"
+	"math"
 	"strconv"
 	"strings"
 )
 
-// decodeCSV parses a numeric CSV file (see ReadArray). Error messages carry
-// 1-based line and column numbers.
+// decodeCSV parses a numeric CSV file (see ReadArray). Every error message
+// carries the 1-based line number in the file ("line N": header, comment and
+// blank lines count) and, for a field, its 1-based column.
 func decodeCSV(raw []byte) (Array, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\uFEFF")) // a byte-order mark from spreadsheets
 	var (
 		data      []float64
 		cols      = -1
+		firstData int // line number of the first data row
 		rows      int
+		num       int // line number of line
 		firstLine = true
 		split     func(string) []string
 	)
-	for num, line := range strings.Split(string(raw), "\n") {
-		line = strings.TrimSpace(line) // also a trailing '\r'
+	// bytes.Lines converts one line at a time to a string: no copy of the
+	// whole file.
+	for b := range bytes.Lines(raw) {
+		num++
+		line := strings.TrimSpace(string(b)) // also the '\n' and a trailing '\r'
 		if line == "" || line[0] == '#' {
 			continue
 		}
@@ -37,18 +45,23 @@ func decodeCSV(raw []byte) (Array, error) {
 			}
 		}
 		if cols < 0 {
-			cols = len(fields)
+			cols, firstData = len(fields), num
 		} else if len(fields) != cols {
-			return Array{}, invalidf("line %d has %d fields, the first data row has %d", num+1, len(fields), cols)
+			return Array{}, invalidf("line %d has %d fields, the first data line (line %d) has %d",
+				num, len(fields), firstData, cols)
 		}
 		for j, f := range fields {
 			f = strings.TrimSpace(f)
 			v, err := strconv.ParseFloat(f, 64)
-			if err != nil {
-				if f == "" {
-					return Array{}, invalidf("line %d, column %d is empty", num+1, j+1)
-				}
-				return Array{}, invalidf("line %d, column %d: %q is not a number", num+1, j+1, f)
+			switch {
+			case f == "":
+				return Array{}, invalidf("line %d, column %d is empty", num, j+1)
+			case errors.Is(err, strconv.ErrRange):
+				return Array{}, invalidf("line %d, column %d: %q is beyond the range of float64", num, j+1, f)
+			case err != nil:
+				return Array{}, invalidf("line %d, column %d: %q is not a number", num, j+1, f)
+			case math.IsNaN(v) || math.IsInf(v, 0):
+				return Array{}, invalidf("line %d, column %d is %v", num, j+1, v)
 			}
 			data = append(data, v)
 		}

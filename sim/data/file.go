@@ -1,7 +1,11 @@
 package data
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,9 +22,40 @@ type Array struct {
 	Shape      []int
 }
 
+// MaxElements bounds the number of values a data file may hold, and (as
+// experiment.MaxElements) every array a spec makes eoskit allocate: 2²⁷
+// float64 values, 1 GiB.
+const MaxElements = 1 << 27
+
+// maxNPYHeaderBytes is the room allowed for the preamble and header of a
+// .npy file: NumPy writes a header of a few hundred bytes at most, and a
+// version-1.0 header cannot exceed 2¹⁶ bytes.
+const maxNPYHeaderBytes = 1 << 16
+
+// maxNPYBytes is the largest .npy file ReadArray reads: the header plus
+// MaxElements values of the widest supported dtype (8 bytes).
+const maxNPYBytes = maxNPYHeaderBytes + 8*MaxElements
+
+// maxCSVBytes is the largest CSV file ReadArray reads: a generous 32 bytes of
+// text per value for MaxElements values (numpy.savetxt's default "%.18e"
+// writes 24 characters and a separator per value), 4 GiB in all.
+const maxCSVBytes = 32 * MaxElements
+
+// fileLimits holds the size limit, in bytes, of each file type. ReadArray
+// uses maxCSVBytes and maxNPYBytes; tests pass small limits.
+type fileLimits struct {
+	csv, npy int64
+}
+
 // ReadArray reads a numeric array from a CSV (.csv, .txt) or NumPy (.npy)
 // file, chosen by the extension (case-insensitive). Every value must be
 // finite.
+//
+// The path must name a regular file (after following symbolic links; a
+// device, a named pipe or a directory is refused without being opened for
+// reading) of at most 32·2²⁷ bytes (4 GiB) for CSV and 2¹⁶ + 8·2²⁷ bytes
+// (1 GiB and a header) for .npy: enough for the 2²⁷ values that eoskit
+// allows in one array (experiment.MaxElements).
 //
 // CSV: one example a row. Fields are separated by commas or, when the first
 // data line has no comma, by runs of spaces or tabs (the default of
@@ -29,37 +64,120 @@ type Array struct {
 // (a line with some numbers is data, so a typo in the first row is an error,
 // not a silently dropped row); every other field must parse as a float64
 // (strconv.ParseFloat).
-// A single column reads as a 1-D array.
+// A single column reads as a 1-D array. Errors give the 1-based line number
+// in the file ("line N", counting header, comment and blank lines) and the
+// 1-based column.
 //
 // NPY: format versions 1.0, 2.0 and 3.0; dtypes float64, float32, signed
 // and unsigned integers of 1 to 8 bytes and bool, little- or big-endian,
 // all converted to float64 (integers beyond 2⁵³ round); C or Fortran order
 // (Fortran-order data is reordered); at least one dimension and one element.
+// Errors about values give the row and column of the array as read.
 //
-// Errors name the file and what is wrong; malformed content wraps
-// ErrInvalid.
+// Errors are one line that names the file and what is wrong; malformed
+// content, a file that is not a regular file and a file over the size limit
+// wrap ErrInvalid.
 func ReadArray(path string) (Array, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return Array{}, fmt.Errorf("data: %w", err)
-	}
-	var a Array
+	return readArray(path, fileLimits{csv: maxCSVBytes, npy: maxNPYBytes})
+}
+
+// readArray is ReadArray with the size limits given.
+func readArray(path string, lim fileLimits) (Array, error) {
+	var (
+		decode func([]byte) (Array, error)
+		limit  int64
+		kind   string
+	)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv", ".txt":
-		a, err = decodeCSV(raw)
+		decode, limit, kind = decodeCSV, lim.csv, "CSV"
 	case ".npy":
-		a, err = decodeNPY(raw)
+		decode, limit, kind = decodeNPY, lim.npy, ".npy"
 	default:
 		return Array{}, invalidf("data: %s: unknown file type %q: want .csv, .txt or .npy", path, ext)
 	}
+	raw, err := readRegular(path, limit, kind)
+	if err != nil {
+		return Array{}, err
+	}
+	a, err := decode(raw)
 	if err != nil {
 		return Array{}, fmt.Errorf("data: %s: %w", path, err)
 	}
-	if i := firstNonFinite(a.Data); i >= 0 {
-		return Array{}, fmt.Errorf("data: %s: %w", path,
-			invalidf("row %d, column %d is %v", i/a.Cols+1, i%a.Cols+1, a.Data[i]))
-	}
 	return a, nil
+}
+
+// readRegular returns the content of the regular file at path, or an error
+// if path (after following symbolic links) is not a regular file or holds
+// more than limit bytes. It checks the file type before opening the file,
+// so a named pipe is refused instead of blocking and a device such as
+// /dev/zero instead of exhausting memory. kind names the file type in
+// errors.
+func readRegular(path string, limit int64, kind string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err) // *PathError: names the path
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, invalidf("data: %s: is %s, not a regular file", path, describeMode(fi.Mode()))
+	}
+	if fi.Size() > limit {
+		return nil, invalidf("data: %s: %d bytes, more than the limit of %d bytes for a %s file",
+			path, fi.Size(), limit, kind)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	defer f.Close()
+	raw, over, err := readLimited(f, fi.Size(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err) // *PathError: names the path
+	}
+	if over { // the file grew after os.Stat
+		return nil, invalidf("data: %s: more than the limit of %d bytes for a %s file", path, limit, kind)
+	}
+	return raw, nil
+}
+
+// readLimited reads r to its end and returns its content, or stops after
+// limit+1 bytes and reports over = true. sizeHint, the expected size, sizes
+// the first buffer so that a file of the expected size is read without
+// regrowing it.
+func readLimited(r io.Reader, sizeHint, limit int64) (raw []byte, over bool, err error) {
+	hint := min(max(sizeHint, 0), limit) + bytes.MinRead
+	if hint > math.MaxInt {
+		hint = bytes.MinRead // int is 32 bits: let the buffer grow
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(hint))
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
+		return nil, false, err
+	}
+	if int64(buf.Len()) > limit {
+		return nil, true, nil
+	}
+	return buf.Bytes(), false, nil
+}
+
+// describeMode names the type of a file that is not a regular file, as
+// "a directory", "a named pipe (FIFO)" and so on.
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return fmt.Sprintf("of mode %v", m)
 }
 
 // LoadFile returns the set with inputs read from xPath and targets from

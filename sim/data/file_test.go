@@ -134,15 +134,28 @@ func TestReadArrayNPYErrors(t *testing.T) {
 		{name: "scalar", fixture: "scalar.npy", msg: "scalar"},
 		{name: "empty", fixture: "empty.npy", msg: "empty"},
 		{name: "magic", content: []byte("NUMPY\x01\x00garbage"), msg: "not a .npy file"},
+		{name: "short other magic", content: []byte("PK\x03"), msg: "not a .npy file"},
 		{name: "version", content: append([]byte("\x93NUMPY\x04\x00"), 0, 0), msg: "version 4.0"},
-		{name: "header length", content: append([]byte("\x93NUMPY\x01\x00"), 0xff, 0), msg: "header of 255 bytes"},
-		{name: "short data", content: npyFile(hdr("<f8", "(3,)"), f8(1, 2)), msg: "needs 24 data bytes, the file has 16"},
+		// Files that end early, within the magic, the version, the header
+		// length, the header or the data, are truncated, not another format.
+		{name: "empty file", content: nil, msg: "truncated .npy file: 0 bytes"},
+		{name: "truncated in magic", content: []byte("\x93NUM"), msg: "truncated .npy file: 4 bytes, the magic and version need 8"},
+		{name: "truncated magic", content: []byte("\x93NUMPY\x01"), msg: "truncated .npy file: 7 bytes, the magic and version need 8"},
+		{name: "truncated v1 length", content: []byte("\x93NUMPY\x01\x00\x05"), msg: "truncated .npy file: 9 bytes, the preamble of version 1.0 needs 10"},
+		{name: "truncated v2 length", content: []byte("\x93NUMPY\x02\x00\x05\x00"), msg: "truncated .npy file: 10 bytes, the preamble of version 2.0 needs 12"},
+		{name: "header length", content: append([]byte("\x93NUMPY\x01\x00"), 0xff, 0), msg: "truncated .npy file: header of 255 bytes"},
+		{name: "short data", content: npyFile(hdr("<f8", "(3,)"), f8(1, 2)), msg: "truncated .npy file: the array of shape [3] and dtype <f8 needs 24 data bytes, the file has 16"},
 		{name: "long data", content: npyFile(hdr("<f8", "(1,)"), f8(1, 2)), msg: "needs 8 data bytes, the file has 16"},
 		{name: "nan", content: npyFile(hdr("<f8", "(2,)"), f8(1, math.NaN())), msg: "row 2, column 1 is NaN"},
 		{name: "inf", content: npyFile(hdr("<f8", "(1, 2)"), f8(1, math.Inf(-1))), msg: "row 1, column 2 is -Inf"},
 		{name: "structured", content: npyFile(`{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }`, f8(1)), msg: "structured"},
 		{name: "half", content: npyFile(hdr("<f2", "(1,)"), []byte{0, 0}), msg: "unsupported type"},
 		{name: "unknown key", content: npyFile(`{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': 1}`, f8(1)), msg: "unexpected key"},
+		// A repeated key is refused, whatever the values: NumPy never writes
+		// one, and letting the later value win hides a corrupt header.
+		{name: "duplicate shape", content: npyFile(`{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'shape': (2,), }`, f8(1, 2)), msg: `duplicate key "shape"`},
+		{name: "duplicate descr", content: npyFile(`{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, 'shape': (1,), }`, f8(1)), msg: `duplicate key "descr"`},
+		{name: "duplicate equal", content: npyFile(`{'descr': '<f8', 'fortran_order': False, 'fortran_order': False, 'shape': (1,), }`, f8(1)), msg: `duplicate key "fortran_order"`},
 		{name: "missing key", content: npyFile(`{'descr': '<f8', 'shape': (1,), }`, f8(1)), msg: `no "fortran_order"`},
 		{name: "bad shape", content: npyFile(`{'descr': '<f8', 'fortran_order': False, 'shape': (a,), }`, f8(1)), msg: "shape is not a tuple"},
 		{name: "bad bool", content: npyFile(`{'descr': '<f8', 'fortran_order': 0, 'shape': (1,), }`, f8(1)), msg: "fortran_order"},
@@ -156,8 +169,9 @@ func TestReadArrayNPYErrors(t *testing.T) {
 			t.Errorf("%s: no error", tc.name)
 			continue
 		}
-		if !errors.Is(err, data.ErrInvalid) || !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), p) {
-			t.Errorf("%s: error %q: want ErrInvalid, the file name and %q", tc.name, err, tc.msg)
+		if !errors.Is(err, data.ErrInvalid) || !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), p) ||
+			strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %q: want one line with ErrInvalid, the file name and %q", tc.name, err, tc.msg)
 		}
 	}
 }
@@ -190,13 +204,22 @@ func TestReadArrayCSV(t *testing.T) {
 }
 
 func TestReadArrayCSVErrors(t *testing.T) {
+	// Every error names the 1-based line of the file, counting the header,
+	// comment and blank lines: the line an editor shows.
 	for _, tc := range []struct{ name, content, msg string }{
-		{"ragged", "1,2\n3\n", "line 2 has 1 fields, the first data row has 2"},
+		{"ragged", "1,2\n3\n", "line 2 has 1 fields, the first data line (line 1) has 2"},
+		{"ragged after header", "# c\nx,y\n\n1,2\n3\n", "line 5 has 1 fields, the first data line (line 4) has 2"},
 		{"not a number", "1,2\n3,abc\n", `line 2, column 2: "abc" is not a number`},
+		{"not a number after header", "a,b\n1,2\nx,3\n", `line 3, column 1: "x" is not a number`},
 		{"typo in first row", "1,x\n3,4\n", `line 1, column 2: "x" is not a number`},
 		{"empty field", "1,,2\n", "line 1, column 2 is empty"},
-		{"nan", "1,nan\n", "row 1, column 2 is NaN"},
-		{"inf", "a,b\n1,2\n+Inf,2\n", "row 2, column 1 is +Inf"},
+		{"empty field after header", "a,b,c\n1,,2\n", "line 2, column 2 is empty"},
+		{"out of range", "a\n1e999\n", `line 2, column 1: "1e999" is beyond the range of float64`},
+		{"nan", "1,nan\n", "line 1, column 2 is NaN"},
+		{"nan after header", "x,y\n1,nan\n", "line 2, column 2 is NaN"},
+		{"inf", "a,b\n1,2\n+Inf,2\n", "line 3, column 1 is +Inf"},
+		{"inf after bom comment crlf", "\uFEFF# by hand\r\n\r\ny\r\n1\r\n-inf\r\n", "line 5, column 1 is -Inf"},
+		{"nan whitespace separated", "# x\n1 2\n3\tNaN\n", "line 3, column 2 is NaN"},
 		{"only header", "a,b\n", "no data rows"},
 		{"empty file", "", "no data rows"},
 	} {
@@ -206,8 +229,9 @@ func TestReadArrayCSVErrors(t *testing.T) {
 			t.Errorf("%s: no error", tc.name)
 			continue
 		}
-		if !errors.Is(err, data.ErrInvalid) || !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), p) {
-			t.Errorf("%s: error %q: want ErrInvalid, the file name and %q", tc.name, err, tc.msg)
+		if !errors.Is(err, data.ErrInvalid) || !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), p) ||
+			strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %q: want one line with ErrInvalid, the file name and %q", tc.name, err, tc.msg)
 		}
 	}
 }
@@ -252,5 +276,59 @@ func TestLoadFile(t *testing.T) {
 	bad := writeFile(t, "bad.csv", []byte("1,x\n"))
 	if _, err := data.LoadFile(bad, y1); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("bad x: error %v, want one naming %s", err, bad)
+	}
+}
+
+func TestReadArrayNotRegular(t *testing.T) {
+	// Paths that are not regular files (after following symbolic links) are
+	// refused by their type, before they are opened for reading: reading
+	// /dev/zero to its end would exhaust memory. The extension is checked
+	// first of all.
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.csv")
+	if err := os.WriteFile(good, []byte("1,2\n3,4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "d.npy"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	symlink := func(t *testing.T, target, name string) string {
+		t.Helper()
+		if _, err := os.Stat(target); err != nil {
+			t.Skipf("%s is not available: %v", target, err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.Symlink(target, p); err != nil {
+			t.Skipf("cannot make symbolic links: %v", err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name, target, file string // file is a symbolic link to target, or a path in dir if target == ""
+		msg                string // must appear in the error; "" for success
+	}{
+		{name: "directory", file: "d.npy", msg: "is a directory, not a regular file"},
+		{name: "dev zero npy", target: "/dev/zero", file: "zero.npy", msg: "is a character device, not a regular file"},
+		{name: "dev zero csv", target: "/dev/zero", file: "zero.csv", msg: "is a character device, not a regular file"},
+		{name: "dev zero unknown extension", target: "/dev/zero", file: "zero.bin", msg: `unknown file type ".bin"`},
+		{name: "link to a regular file", target: good, file: "link.csv"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, tc.file)
+			if tc.target != "" {
+				p = symlink(t, tc.target, tc.file)
+			}
+			a, err := data.ReadArray(p)
+			if tc.msg == "" {
+				if err != nil || a.Rows != 2 || a.Cols != 2 || !slices.Equal(a.Data, []float64{1, 2, 3, 4}) {
+					t.Errorf("got %v, %v; want the 2×2 array [1 2 3 4]", a, err)
+				}
+				return
+			}
+			if err == nil || !errors.Is(err, data.ErrInvalid) || !strings.Contains(err.Error(), tc.msg) ||
+				!strings.Contains(err.Error(), p) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %v: want one line with ErrInvalid, the path and %q", err, tc.msg)
+			}
+		})
 	}
 }

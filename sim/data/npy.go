@@ -1,7 +1,6 @@
 package data
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math"
 	"strconv"
@@ -11,29 +10,42 @@ import (
 // npyMagic starts every .npy file.
 const npyMagic = "\x93NUMPY"
 
+// npyPreamble is the length of the magic string and the two version bytes.
+const npyPreamble = len(npyMagic) + 2
+
 // decodeNPY parses a NumPy .npy file (see ReadArray).
 func decodeNPY(raw []byte) (Array, error) {
-	if !bytes.HasPrefix(raw, []byte(npyMagic)) || len(raw) < len(npyMagic)+2 {
+	// The magic string and the two version bytes come first. A file that
+	// ends inside them but agrees with the magic so far is truncated, not
+	// some other format.
+	if n := min(len(raw), len(npyMagic)); string(raw[:n]) != npyMagic[:n] {
 		return Array{}, invalidf("not a .npy file (no \\x93NUMPY magic)")
+	}
+	if len(raw) < npyPreamble {
+		return Array{}, invalidf("truncated .npy file: %d bytes, the magic and version need %d", len(raw), npyPreamble)
 	}
 	major, minor := raw[6], raw[7]
 	var headerLen, start int
 	switch major {
 	case 1:
-		if len(raw) < 10 {
-			return Array{}, invalidf("truncated .npy header")
+		start = npyPreamble + 2
+		if len(raw) < start {
+			return Array{}, invalidf("truncated .npy file: %d bytes, the preamble of version 1.0 needs %d", len(raw), start)
 		}
-		headerLen, start = int(binary.LittleEndian.Uint16(raw[8:])), 10
+		headerLen = int(binary.LittleEndian.Uint16(raw[npyPreamble:]))
 	case 2, 3:
-		if len(raw) < 12 {
-			return Array{}, invalidf("truncated .npy header")
+		start = npyPreamble + 4
+		if len(raw) < start {
+			return Array{}, invalidf("truncated .npy file: %d bytes, the preamble of version %d.%d needs %d",
+				len(raw), major, minor, start)
 		}
-		headerLen, start = int(binary.LittleEndian.Uint32(raw[8:])), 12
+		headerLen = int(binary.LittleEndian.Uint32(raw[npyPreamble:]))
 	default:
 		return Array{}, invalidf(".npy format version %d.%d: want 1.0, 2.0 or 3.0", major, minor)
 	}
 	if headerLen > len(raw)-start {
-		return Array{}, invalidf(".npy header of %d bytes, the file has %d after the preamble", headerLen, len(raw)-start)
+		return Array{}, invalidf("truncated .npy file: header of %d bytes, the file has %d after the preamble",
+			headerLen, len(raw)-start)
 	}
 	h, err := parseNPYHeader(string(raw[start : start+headerLen]))
 	if err != nil {
@@ -59,6 +71,10 @@ func decodeNPY(raw []byte) (Array, error) {
 		count *= s
 	}
 	if want := count * dt.size; len(body) != want {
+		if len(body) < want {
+			return Array{}, invalidf("truncated .npy file: the array of shape %v and dtype %s needs %d data bytes, the file has %d",
+				h.shape, h.descr, want, len(body))
+		}
 		return Array{}, invalidf(".npy array of shape %v and dtype %s needs %d data bytes, the file has %d",
 			h.shape, h.descr, want, len(body))
 	}
@@ -69,7 +85,11 @@ func decodeNPY(raw []byte) (Array, error) {
 	if h.fortran && len(h.shape) > 1 {
 		data = fortranToC(data, h.shape)
 	}
-	return matrixOf(data, h.shape), nil
+	a := matrixOf(data, h.shape)
+	if i := firstNonFinite(a.Data); i >= 0 {
+		return Array{}, invalidf("row %d, column %d is %v", i/a.Cols+1, i%a.Cols+1, a.Data[i])
+	}
+	return a, nil
 }
 
 // npyHeader is the dictionary of a .npy header.
@@ -97,6 +117,9 @@ func parseNPYHeader(s string) (npyHeader, error) {
 		key, ok := p.str()
 		if !ok {
 			return h, invalidf(".npy header %q: expected a quoted key at offset %d", s, p.i+1)
+		}
+		if seen[key] {
+			return h, invalidf(".npy header %q: duplicate key %q", s, key)
 		}
 		p.space()
 		if !p.eat(':') {

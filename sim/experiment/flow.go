@@ -2,11 +2,13 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 
 	"github.com/eoskit/eoskit/sim/flow"
 	"github.com/eoskit/eoskit/sim/gd"
+	"github.com/eoskit/eoskit/sim/hessian"
 	"github.com/eoskit/eoskit/sim/ode"
 )
 
@@ -128,6 +130,11 @@ type FlowResult struct {
 	// Err is why the integration stopped early (nil when it reached the
 	// end of the run); the samples until then are kept.
 	Err error
+	// Failed counts the spectrum measurements that failed numerically
+	// (missing from Trace, as for gd.Recorder); FirstFailure describes the
+	// first.
+	Failed       int
+	FirstFailure string
 }
 
 // runFlow integrates the spec's flow from θ₀ and samples it like the GD
@@ -150,11 +157,19 @@ func (e *Experiment) runFlow(ctx context.Context, spectrum gd.Spectrum) (*FlowRe
 		row := gd.Row{Step: k, T: t, Loss: loss, GradNorm: gd.Norm(grad)}
 		if se := s.Measure.SharpnessEvery; se > 0 && spectrum != nil && (k%se == 0 || k == s.GD.Steps) {
 			eig, err := spectrum.Top(e.Objective, theta)
-			if err != nil {
+			var ne *hessian.NumericalError
+			switch {
+			case errors.As(err, &ne):
+				if res.Failed == 0 {
+					res.FirstFailure = err.Error()
+				}
+				res.Failed++
+			case err != nil:
 				measureErr = err
 				return err
+			default:
+				row.Eigen = eig
 			}
-			row.Eigen = eig
 		}
 		res.Trace = append(res.Trace, row)
 		res.FinalTheta = append(res.FinalTheta[:0], theta...)

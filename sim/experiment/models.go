@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/data"
 	"github.com/eoskit/eoskit/sim/kernel"
 	"github.com/eoskit/eoskit/sim/model"
 )
@@ -44,7 +45,7 @@ func modelError(err error) error {
 // MaxElements bounds every array a spec makes eoskit allocate (parameters,
 // data, network work space): 2²⁷ float64 values, 1 GiB. A spec that asks for
 // more is rejected as bad input instead of exhausting the machine's memory.
-const MaxElements = 1 << 27
+const MaxElements = data.MaxElements
 
 // checkSize returns a SpecError on path when the product of the factors
 // exceeds MaxElements.

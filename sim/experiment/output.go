@@ -117,7 +117,9 @@ type Summary struct {
 	// SpectrumMethod is how the spectrum was measured (dense, lanczos or
 	// tracker: measure.method "auto" resolved for this model).
 	SpectrumMethod string `json:"spectrum_method"`
-	// MaxSharpness is the largest sharpness recorded in the trace.
+	// MaxSharpness is the largest sharpness recorded in the trace: at the
+	// measured steps only (every sharpness_every steps; with an even period
+	// on a 2-cycle, all on one of its two phases).
 	MaxSharpness *float64 `json:"max_sharpness"`
 	// Cycle describes the final 2-cycle (only for that regime).
 	Cycle *CycleSummary `json:"cycle,omitempty"`
@@ -129,6 +131,8 @@ type Summary struct {
 	Build       BuildInfo   `json:"build"`
 	// WallSeconds is the run's duration (informative only).
 	WallSeconds float64 `json:"wall_seconds"`
+	// Notes are what went wrong without stopping the run (Result.Notes).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // CycleSummary describes a GD 2-cycle θ̄ ± a.
@@ -217,6 +221,7 @@ func (r *Result) Summary() Summary {
 		Build:          CurrentBuild(),
 		SpectrumMethod: r.SpectrumMethod,
 		WallSeconds:    r.Wall.Seconds(),
+		Notes:          r.Notes,
 	}
 	if r.FinalEigen != nil {
 		sum.FinalSharpness = nullable(r.FinalEigen.Values[0])

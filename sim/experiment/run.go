@@ -9,6 +9,7 @@ import (
 
 	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/gd"
+	"github.com/eoskit/eoskit/sim/hessian"
 )
 
 // RunOptions control a run.
@@ -43,6 +44,11 @@ type Result struct {
 	SpectrumMethod string
 	// Wall is the run's wall-clock duration (reported, never tested).
 	Wall time.Duration
+	// Notes are what went wrong without stopping the run, one line each:
+	// spectrum measurements that failed numerically (a Hessian with
+	// non-finite entries where the loss and gradient were finite), which
+	// are then missing from the trace and the summary.
+	Notes []string
 }
 
 // spectrum returns a new spectrum estimator as the spec's measure section
@@ -107,22 +113,25 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 	}
+	if rec.Failed > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d spectrum measurements failed and are missing from the trace; the first: %s", rec.Failed, rec.FirstFailure))
+	}
 	if last := rec.Rows[len(rec.Rows)-1]; last.Eigen.Values != nil {
 		fe := last.Eigen
 		r.FinalEigen = &fe
+	} else if rec.FailedAt(res.Final.Step) {
+		// Already tried, and noted with the other failures.
+	} else if fe, err := r.measure(spec, obj, res.Final.Theta, "the final iterate"); err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 	} else {
-		fe, err := spec.Top(obj, res.Final.Theta)
-		if err != nil {
-			return nil, fmt.Errorf("experiment %s: sharpness at the final iterate: %w", s.Name, err)
-		}
-		r.FinalEigen = &fe
+		r.FinalEigen = fe
 	}
 	if r.Analysis.Regime == gd.TwoCycle {
-		ce, err := spec.Top(obj, r.Analysis.Center)
+		ce, err := r.measure(spec, obj, r.Analysis.Center, "the cycle's centre")
 		if err != nil {
-			return nil, fmt.Errorf("experiment %s: sharpness at the cycle's centre: %w", s.Name, err)
+			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}
-		r.CenterEigen = &ce
+		r.CenterEigen = ce
 	}
 	r.Counts = obj.N
 	// The flow runs after GD; an interrupted GD run skips it.
@@ -136,6 +145,9 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}
 		r.Flow = fr
+		if fr.Failed > 0 {
+			r.Notes = append(r.Notes, fmt.Sprintf("%d spectrum measurements of the flow failed and are missing from its trace; the first: %s", fr.Failed, fr.FirstFailure))
+		}
 	}
 	r.Wall = time.Since(start)
 	return r, nil
@@ -153,4 +165,19 @@ func nullable(x float64) *float64 {
 		return nil
 	}
 	return &x
+}
+
+// measure returns the spectrum at theta, or nil with a note when the
+// measurement failed numerically (see Notes); other errors are returned.
+func (r *Result) measure(spec gd.Spectrum, obj sim.Objective, theta []float64, where string) (*gd.Eigen, error) {
+	e, err := spec.Top(obj, theta)
+	var ne *hessian.NumericalError
+	if errors.As(err, &ne) {
+		r.Notes = append(r.Notes, fmt.Sprintf("the sharpness at %s could not be measured: %v", where, err))
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sharpness at %s: %w", where, err)
+	}
+	return &e, nil
 }

@@ -104,6 +104,11 @@ type InitSpec struct {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
+// maxNameLen bounds the length of a spec's name, which names its output
+// folder (file systems refuse names above 255 bytes; the staging folder
+// adds a suffix).
+const maxNameLen = 100
+
 // ParseSpec reads a spec from JSON, strictly: an unknown field, a value of
 // the wrong type, a missing required field or a value out of range is an
 // error (a *SpecError) naming the field. Defaults are filled in; checks that
@@ -143,12 +148,18 @@ func (s *Spec) validate() error {
 	if !nameRE.MatchString(s.Name) {
 		return specErr("name", "%q must be non-empty and use only letters, digits, '-', '_' and '.'", s.Name)
 	}
+	if strings.HasPrefix(s.Name, ".") || len(s.Name) > maxNameLen {
+		return specErr("name", "%q must not start with '.' and must have at most %d characters (it names the output folder)", s.Name, maxNameLen)
+	}
 	if s.Seed == nil {
 		one := uint64(1)
 		s.Seed = &one
 	}
 	if !(s.GD.Eta > 0) {
 		return specErr("gd.eta", "must be > 0 (got %v)", s.GD.Eta)
+	}
+	if math.IsInf(2/s.GD.Eta, 0) {
+		return specErr("gd.eta", "is so small that 2/η overflows (got %v)", s.GD.Eta)
 	}
 	if s.GD.Steps < 1 {
 		return specErr("gd.steps", "must be ≥ 1 (got %d)", s.GD.Steps)
@@ -294,6 +305,9 @@ func (s *Spec) Apply(o Overrides) error {
 	if o.Eta != nil {
 		if !(*o.Eta > 0) || math.IsInf(*o.Eta, 0) {
 			return specErr("-eta", "must be finite and > 0 (got %v)", *o.Eta)
+		}
+		if math.IsInf(2 / *o.Eta, 0) {
+			return specErr("-eta", "is so small that 2/η overflows (got %v)", *o.Eta)
 		}
 		s.GD.Eta = *o.Eta
 	}

@@ -36,6 +36,9 @@ func specErr(path, format string, args ...any) error {
 
 // join builds a dotted path.
 func join(path, field string) string {
+	if field == "" {
+		field = `""` // the empty key, visible in messages
+	}
 	if path == "" {
 		return field
 	}
@@ -72,11 +75,12 @@ func parseTree(data []byte) (any, error) {
 // same object (encoding/json would silently keep the last one), by its path.
 func duplicateKeys(data []byte) error {
 	type frame struct {
-		object bool
-		keys   map[string]bool
-		path   string
-		index  int    // next array index
-		key    string // pending key of an object member
+		object  bool
+		keys    map[string]bool
+		path    string
+		index   int    // next array index
+		key     string // pending key of an object member
+		haveKey bool   // whether key is pending (a key may be "")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -99,7 +103,7 @@ func duplicateKeys(data []byte) error {
 			return false
 		}
 		f := stack[len(stack)-1]
-		return f.object && f.key == ""
+		return f.object && !f.haveKey
 	}
 	for {
 		tok, err := dec.Token()
@@ -116,7 +120,7 @@ func duplicateKeys(data []byte) error {
 			case '}', ']':
 				stack = stack[:len(stack)-1]
 				if len(stack) > 0 {
-					stack[len(stack)-1].key = ""
+					stack[len(stack)-1].haveKey = false
 				}
 			}
 			continue
@@ -128,12 +132,12 @@ func duplicateKeys(data []byte) error {
 				return specErr(join(f.path, k), "appears twice")
 			}
 			f.keys[k] = true
-			f.key = k
+			f.key, f.haveKey = k, true
 			continue
 		}
 		child()
 		if len(stack) > 0 {
-			stack[len(stack)-1].key = ""
+			stack[len(stack)-1].haveKey = false
 		}
 	}
 }
@@ -289,6 +293,9 @@ func bindStruct(obj map[string]any, dst reflect.Value, path string) error {
 	for _, k := range keys {
 		if _, ok := known[k]; !ok {
 			sort.Strings(names)
+			if len(names) == 0 {
+				return specErr(join(path, k), "unknown field (this object takes none)")
+			}
 			return specErr(join(path, k), "unknown field (known here: %s)", strings.Join(names, ", "))
 		}
 	}

@@ -102,13 +102,22 @@ func (r *Result) Report(w io.Writer) {
 	two := 2 / s.GD.Eta
 	var parts []string
 	if sum.FinalSharpness != nil {
-		parts = append(parts, fmt.Sprintf("at the final iterate %.6g (%.4f × 2/η)", *sum.FinalSharpness, *sum.FinalSharpness/two))
+		parts = append(parts, fmt.Sprintf("at the final iterate %.6g (%.4g × 2/η)", *sum.FinalSharpness, *sum.FinalSharpness/two))
 	}
 	if sum.Cycle != nil && sum.Cycle.CenterSharpness != nil {
-		parts = append(parts, fmt.Sprintf("at the cycle's centre %.6g (%.4f × 2/η)", *sum.Cycle.CenterSharpness, *sum.Cycle.CenterSharpness/two))
+		parts = append(parts, fmt.Sprintf("at the cycle's centre %.6g (%.4g × 2/η)", *sum.Cycle.CenterSharpness, *sum.Cycle.CenterSharpness/two))
 	}
 	if sum.MaxSharpness != nil {
-		parts = append(parts, fmt.Sprintf("max along the run %.6g", *sum.MaxSharpness))
+		every := s.Measure.SharpnessEvery
+		note := ""
+		if sum.Cycle != nil && every > 0 && every%2 == 0 {
+			note = ", all on one phase of the 2-cycle"
+		}
+		if every > 0 {
+			parts = append(parts, fmt.Sprintf("max over the measured steps %.6g (every %d%s)", *sum.MaxSharpness, every, note))
+		} else {
+			parts = append(parts, fmt.Sprintf("max over the measured steps %.6g", *sum.MaxSharpness))
+		}
 	}
 	if len(parts) > 0 {
 		fmt.Fprintf(w, "  sharpness: %s; 2/η = %.6g\n", strings.Join(parts, ", "), two)
@@ -116,13 +125,16 @@ func (r *Result) Report(w io.Writer) {
 	if f := sum.Flow; f != nil {
 		fmt.Fprintf(w, "  %s flow (%s): loss %.6g at t = %g", f.Kind, f.Method, f.FinalLoss, f.FinalT)
 		if f.FinalSharpness != nil {
-			fmt.Fprintf(w, ", sharpness %.6g (%.4f × 2/η)", *f.FinalSharpness, *f.FinalSharpness/two)
+			fmt.Fprintf(w, ", sharpness %.6g (%.4g × 2/η)", *f.FinalSharpness, *f.FinalSharpness/two)
 		}
 		fmt.Fprintf(w, "; %d gradients in %d steps", f.Gradients, f.Steps)
 		if f.Error != "" {
 			fmt.Fprintf(w, "; stopped early: %s", f.Error)
 		}
 		fmt.Fprintln(w)
+	}
+	for _, n := range sum.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 }
 

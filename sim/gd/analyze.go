@@ -13,7 +13,8 @@ type Regime string
 
 // The regimes Analyze distinguishes.
 const (
-	// Converged: the last update moved θ by less than the tolerance.
+	// Converged: the last update moved θ by less than the tolerance, and
+	// so little more is left to go (see Analyze).
 	Converged Regime = "converged"
 	// TwoCycle: θ_N ≈ θ_{N−2} but θ_N ≠ θ_{N−1}: a period-2 orbit, the
 	// "stable non-vanishing oscillation" of the Edge of Stability.
@@ -28,7 +29,11 @@ const (
 
 // DefaultSettleTol is the relative tolerance Analyze uses when given 0:
 // a run has settled on a fixed point or 2-cycle when the last iterates
-// repeat to within DefaultSettleTol·max(1, ‖θ_N‖).
+// repeat to within DefaultSettleTol·max(1, ‖θ_N‖) — and, for a fixed
+// point, the last steps shrink fast enough that what is left to go (the
+// geometric remainder Step1·ρ/(1−ρ), ρ the ratio of the last two steps) is
+// within it too, so that a small η creeping towards a minimum is not taken
+// for convergence.
 const DefaultSettleTol = 1e-9
 
 // Analysis is the period-2 analysis of the end of a run.
@@ -65,18 +70,27 @@ func Analyze(obj sim.Objective, res Result, tol float64) (Analysis, error) {
 	}
 	last := res.Last[n-1]
 	scale := math.Max(1, Norm(last))
-	if n >= 2 {
-		a.Step1 = dist(last, res.Last[n-2]) / scale
+	// back(i, j) = ‖θ_{N−i} − θ_{N−j}‖ / scale, NaN when not observed.
+	back := func(i, j int) float64 {
+		if n <= j {
+			return math.NaN()
+		}
+		return dist(res.Last[n-1-i], res.Last[n-1-j]) / scale
 	}
-	if n >= 3 {
-		a.Step2 = dist(last, res.Last[n-3]) / scale
-	}
+	a.Step1, a.Step2 = back(0, 1), back(0, 2)
 	switch {
 	case res.Diverged:
 		a.Regime = Diverged
 	case a.Step1 <= tol:
-		a.Regime = Converged
+		// A small step is not enough: with a small η, GD creeps. The
+		// steps of a run converging linearly shrink by ρ, leaving about
+		// Step1·ρ/(1−ρ) to go, which must be within tol too.
+		a.Regime = Unsettled
+		if settled(a.Step1, back(1, 2), tol) {
+			a.Regime = Converged
+		}
 	case a.Step2 <= tol:
+		// (A creeping run has Step1 ≤ tol too and was decided above.)
 		a.Regime = TwoCycle
 	default:
 		a.Regime = Unsettled
@@ -103,6 +117,25 @@ func Analyze(obj sim.Objective, res Result, tol float64) (Analysis, error) {
 	a.CenterLoss = obj.Loss(a.Center)
 	a.MeanLoss = 0.5 * (l0 + l1)
 	return a, nil
+}
+
+// settleNoise is the relative movement taken as rounding noise: a run that
+// moves less than this has stopped, whatever its last steps' ratio.
+const settleNoise = 64 * 0x1p-52
+
+// settled reports whether a sequence whose last two differences are d and
+// (before it) dPrev has settled to within tol: d is rounding noise, or the
+// differences shrink (ρ = d/dPrev < 1) and the geometric remainder
+// d·ρ/(1−ρ) is within tol.
+func settled(d, dPrev, tol float64) bool {
+	if d <= settleNoise {
+		return true
+	}
+	if !(dPrev > 0) {
+		return false
+	}
+	rho := d / dPrev
+	return rho < 1 && d*rho/(1-rho) <= tol
 }
 
 func dist(x, y []float64) float64 {

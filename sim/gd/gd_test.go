@@ -11,6 +11,7 @@ import (
 	"github.com/eoskit/eoskit/reference"
 	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/gd"
+	"github.com/eoskit/eoskit/sim/hessian"
 	"github.com/eoskit/eoskit/sim/model"
 )
 
@@ -157,6 +158,14 @@ func TestAnalyzeRegimes(t *testing.T) {
 		// Just past √5 − 1 the 2-cycle is unstable: period doubling, the
 		// iterates do not repeat with period ≤ 2.
 		{"unsettled", 1.3, 400, gd.Unsettled},
+		// A tiny step creeps towards the minimum: each update moves θ by
+		// about 2·η·0.1 ≈ 2e-11 ≤ tol, but the steps shrink by only
+		// 1 − 2η per update, so some 0.1 is left to go: not converged.
+		{"creeping", 1e-10, 100, gd.Unsettled},
+		// Slow but sure: with η = 0.01 the steps shrink by 0.98 per update;
+		// after 2000 updates what is left (≈ 50 × the last step) is
+		// rounding noise.
+		{"slow converged", 0.01, 2000, gd.Converged},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			obj := quartic()
@@ -428,5 +437,61 @@ func TestGradNormTiny(t *testing.T) {
 	want := math.Sqrt2 * 1e-200
 	if got := res.Final.GradNorm; math.Abs(got-want) > 4*0x1p-52*want {
 		t.Fatalf("‖∇E‖ = %g, want %g", got, want)
+	}
+}
+
+// failingSpectrum fails numerically (as an estimator does on a Hessian
+// with non-finite entries) at the calls numbered in bad (from 0).
+type failingSpectrum struct {
+	gd.Spectrum
+	bad   map[int]bool
+	calls *int
+}
+
+func (f failingSpectrum) Top(obj sim.Objective, theta []float64) (gd.Eigen, error) {
+	n := *f.calls
+	*f.calls++
+	if f.bad[n] {
+		return gd.Eigen{HVPs: 2}, &hessian.NumericalError{Method: "test", What: "operator returned a non-finite value"}
+	}
+	return f.Spectrum.Top(obj, theta)
+}
+
+// A measurement that fails numerically leaves its row unmeasured and is
+// counted; the run and the other measurements go on, and Finish does not
+// try a failed final iterate again. Other errors still stop the run.
+func TestRecorderMeasurementFailure(t *testing.T) {
+	q, err := model.NewQuadratic([]float64{3, 0, 0, 1}, []float64{0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := gd.NewSpectrum(2, gd.SpectrumSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One measurement per step, in order: fail at steps 2 and 5 (the last).
+	var calls int
+	rec := &gd.Recorder{Obj: q, SpectrumEvery: 1, Spectrum: failingSpectrum{sp, map[int]bool{2: true, 5: true}, &calls}}
+	res, err := gd.Run(context.Background(), q, []float64{1, 1}, gd.Settings{Eta: 0.1, Steps: 5}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Finish(res); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 6 {
+		t.Errorf("%d measurements, want 6 (steps 0–5, the failed last one not retried)", calls)
+	}
+	if rec.Failed != 2 || !rec.FailedAt(5) || rec.FirstFailure == "" {
+		t.Errorf("Failed = %d, FailedAt(5) = %v, FirstFailure %q; want 2, true and a description", rec.Failed, rec.FailedAt(5), rec.FirstFailure)
+	}
+	for _, r := range rec.Rows {
+		failed := r.Step == 2 || r.Step == 5
+		if failed != math.IsNaN(r.Sharpness()) {
+			t.Errorf("step %d: sharpness %v (failed: %v)", r.Step, r.Sharpness(), failed)
+		}
+		if !failed && math.Abs(r.Sharpness()-3) > 1e-14 { // a constant Hessian, exact to rounding
+			t.Errorf("step %d: sharpness %v, want 3", r.Step, r.Sharpness())
+		}
 	}
 }

@@ -1,10 +1,12 @@
 package gd
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
 	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/hessian"
 )
 
 // Eigen is a measurement of the top of the Hessian spectrum at one point.
@@ -69,6 +71,14 @@ type Recorder struct {
 	// Rows is the trace, in step order.
 	Rows []Row
 
+	// Failed counts the measurements that failed numerically (the Hessian
+	// had non-finite entries where the loss and gradient were finite):
+	// their Values are nil, as if not measured, and the run goes on.
+	// FirstFailure describes the first of them.
+	Failed       int
+	FirstFailure string
+	failedAt     int // step of the last failed measurement of an iterate (-1: none)
+
 	// before is θ_{k−1}, kept at step k−1 when step k will be measured;
 	// pendBefore and at are θ_{k−1} and θ_k of the pending centre
 	// measurement of step k. before and pendBefore are separate buffers
@@ -82,7 +92,7 @@ type Recorder struct {
 // Observe records s when it is due.
 func (r *Recorder) Observe(s *State) error {
 	if !r.started {
-		r.started, r.pending = true, -1
+		r.started, r.pending, r.failedAt = true, -1, -1
 	}
 	if err := r.completeCenter(s); err != nil {
 		return err
@@ -94,7 +104,7 @@ func (r *Recorder) Observe(s *State) error {
 	if s.Step%every == 0 {
 		row := Row{Step: s.Step, T: s.T, Loss: s.Loss, GradNorm: s.GradNorm}
 		if r.due(s.Step) {
-			e, err := r.measure(s.Theta)
+			e, err := r.measureAt(s.Step, s.Theta)
 			if err != nil {
 				return err
 			}
@@ -154,8 +164,8 @@ func (r *Recorder) Finish(res Result) error {
 		r.Rows = append(r.Rows, Row{Step: f.Step, T: f.T, Loss: f.Loss, GradNorm: f.GradNorm})
 	}
 	last := &r.Rows[len(r.Rows)-1]
-	if r.SpectrumEvery > 0 && last.Eigen.Values == nil {
-		e, err := r.measure(f.Theta)
+	if r.SpectrumEvery > 0 && last.Eigen.Values == nil && !r.FailedAt(f.Step) {
+		e, err := r.measureAt(f.Step, f.Theta)
 		if err != nil {
 			return err
 		}
@@ -164,11 +174,33 @@ func (r *Recorder) Finish(res Result) error {
 	return nil
 }
 
+// FailedAt reports whether the measurement at the iterate of step k was
+// tried and failed numerically (so that trying again is pointless).
+func (r *Recorder) FailedAt(k int) bool { return r.started && r.failedAt == k }
+
+// measureAt measures the iterate of step k, remembering a failure.
+func (r *Recorder) measureAt(k int, theta []float64) (Eigen, error) {
+	f := r.Failed
+	e, err := r.measure(theta)
+	if r.Failed > f {
+		r.failedAt = k
+	}
+	return e, err
+}
+
 func (r *Recorder) measure(theta []float64) (Eigen, error) {
 	if r.Spectrum == nil {
 		return Eigen{}, fmt.Errorf("gd: Recorder: SpectrumEvery = %d but no Spectrum set", r.SpectrumEvery)
 	}
 	e, err := r.Spectrum.Top(r.Obj, theta)
+	var ne *hessian.NumericalError
+	if errors.As(err, &ne) {
+		if r.Failed == 0 {
+			r.FirstFailure = err.Error()
+		}
+		r.Failed++
+		return Eigen{HVPs: e.HVPs}, nil
+	}
 	if err != nil {
 		return Eigen{}, fmt.Errorf("gd: spectrum: %w", err)
 	}
