@@ -48,6 +48,12 @@ func TestMalformedSpecs(t *testing.T) {
 		{"eta so small 2/eta overflows", strings.Replace(goodSpec, `"eta": 1.1`, `"eta": 5e-324`, 1), "gd.eta"},
 		{"name dot", strings.Replace(goodSpec, `"name": "q"`, `"name": "."`, 1), "name"},
 		{"name dotdot", strings.Replace(goodSpec, `"name": "q"`, `"name": ".."`, 1), "name"},
+		{"matfact work space too large", `{"name": "a", "model": {"kind": "matfact", "depth": 100000000, "dim": 1, "target": [[1]]},
+			"init": {"scheme": "gaussian", "scale": 0.1}, "gd": {"eta": 0.1, "steps": 3}}`, "model.depth"},
+		{"run memory too large", `{"name": "a", "model": {"kind": "uv", "width": 60000000, "target": 1},
+			"init": {"scheme": "gaussian", "scale": 0.1}, "gd": {"eta": 0.1, "steps": 3}, "measure": {"sharpness_every": 1}}`, "model:"},
+		{"dense Hessian too large", `{"name": "a", "model": {"kind": "uv", "width": 70000, "target": 1},
+			"init": {"scheme": "gaussian", "scale": 0.1}, "gd": {"eta": 0.1, "steps": 3}, "measure": {"sharpness_every": 1, "method": "dense"}}`, "measure.method"},
 		{"name too long", strings.Replace(goodSpec, `"name": "q"`, `"name": "`+strings.Repeat("q", 300)+`"`, 1), "name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/data"
+	"github.com/eoskit/eoskit/sim/gd"
 )
 
 // buildEnv is what model and data builders may use.
@@ -43,6 +44,9 @@ func Build(spec *Spec) (*Experiment, error) {
 	}
 	obj, err := spec.Model.params.build(env)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRunMemory(spec, obj.Dim()); err != nil {
 		return nil, err
 	}
 	theta0, err := initialPoint(env, obj.Dim())
@@ -112,4 +116,40 @@ func initialPoint(env *buildEnv, p int) ([]float64, error) {
 		return data.AnchorInit(m, d), nil
 	}
 	return nil, fmt.Errorf("experiment: unhandled init scheme %q", in.Scheme)
+}
+
+// checkRunMemory estimates the memory of the run of a p-parameter model
+// (the model's own work space is checked by its spec) and rejects the spec
+// when it exceeds MaxRunBytes, naming the field that drives it.
+func checkRunMemory(spec *Spec, p int) error {
+	fp := float64(p)
+	vectors := 12.0 // GD: θ, ∇E, the last iterates, the recorder's centre points
+	if spec.Flow != nil {
+		vectors += 25 // DOP853: 12 stages, its dense output, the samples
+	}
+	// The spectrum is measured at least once, at the final iterate.
+	k := max(spec.Measure.TopK, 1)
+	method := spec.Measure.Method
+	if method == "" || method == gd.SpectrumAuto {
+		method = gd.SpectrumTracker
+		if p <= gd.DenseMaxDim {
+			method = gd.SpectrumDense
+		}
+	}
+	var dense float64
+	if method == gd.SpectrumDense {
+		dense = 3 * 8 * fp * fp // the matrix, its eigenvectors, dsyev's work space
+	} else {
+		// Basis and images, the tracker's history and spectral caches.
+		vectors += 2*float64(max(40, 2*k+10)) + 4*float64(k) + 4*32 + 10
+	}
+	total := 8*fp*vectors + dense
+	if total <= MaxRunBytes {
+		return nil
+	}
+	path, why := "model", fmt.Sprintf("%d parameters", p)
+	if dense > total/2 {
+		path, why = "measure.method", fmt.Sprintf("the dense Hessian of %d parameters", p)
+	}
+	return specErr(path, "the run would need about %.3g GiB for %s (limit %d GiB)", total/(1<<30), why, MaxRunBytes>>30)
 }

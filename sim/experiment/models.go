@@ -47,6 +47,11 @@ func modelError(err error) error {
 // more is rejected as bad input instead of exhausting the machine's memory.
 const MaxElements = data.MaxElements
 
+// MaxRunBytes bounds the memory a run may need by estimateBytes: 8 GiB. A
+// spec over it is rejected as bad input before anything is allocated for
+// the run.
+const MaxRunBytes = 8 << 30
+
 // checkSize returns a SpecError on path when the product of the factors
 // exceeds MaxElements.
 func checkSize(path, what string, factors ...int) error {
@@ -148,6 +153,10 @@ func (m *matfactSpec) validate(path string) error {
 	}
 	if err := checkSize(join(path, "depth"), "parameters", m.Depth, m.Dim, m.Dim); err != nil {
 		return err
+	}
+	// The model keeps four jets of L+1 d×d matrices, each its own slice.
+	if b := 4 * float64(m.Depth+1) * (24 + 8*float64(m.Dim)*float64(m.Dim)); b > MaxRunBytes {
+		return specErr(join(path, "depth"), "%d factors of %d×%d would need %.3g GiB of work space (limit %d GiB)", m.Depth, m.Dim, m.Dim, b/(1<<30), MaxRunBytes>>30)
 	}
 	_, n, err := matrix(m.Target, join(path, "target"))
 	if err != nil {
