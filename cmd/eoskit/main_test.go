@@ -54,6 +54,9 @@ func TestMalformedSpecs(t *testing.T) {
 			"init": {"scheme": "gaussian", "scale": 0.1}, "gd": {"eta": 0.1, "steps": 3}, "measure": {"sharpness_every": 1}}`, "model:"},
 		{"dense Hessian too large", `{"name": "a", "model": {"kind": "uv", "width": 70000, "target": 1},
 			"init": {"scheme": "gaussian", "scale": 0.1}, "gd": {"eta": 0.1, "steps": 3}, "measure": {"sharpness_every": 1, "method": "dense"}}`, "measure.method"},
+		{"explicit zero top_k", strings.Replace(goodSpec, `"sharpness_every": 1`, `"sharpness_every": 1, "top_k": 0`, 1), "measure.top_k"},
+		{"explicit zero mnist n", `{"name": "a", "model": {"kind": "twolayer", "width": 4}, "data": {"kind": "mnist", "n": 0},
+			"init": {"scheme": "network"}, "gd": {"eta": 0.1, "steps": 3}}`, "data.n"},
 		{"name too long", strings.Replace(goodSpec, `"name": "q"`, `"name": "`+strings.Repeat("q", 300)+`"`, 1), "name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -331,5 +334,37 @@ func TestHessianOverflowKeepsRun(t *testing.T) {
 	}
 	if sum.FinalSharpness != nil || len(sum.Notes) == 0 || !strings.Contains(sum.Notes[0], "non-finite") {
 		t.Errorf("final_sharpness %v, notes %q; want null and a note on the non-finite Hessian", sum.FinalSharpness, sum.Notes)
+	}
+}
+
+// The spec.json of a run on file data names the files by absolute paths,
+// so it runs again from anywhere and reproduces the trace bit for bit.
+func TestFileDataSpecRerun(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for name, body := range map[string]string{"x.csv": "1,2\n3,4\n5,6\n", "y.csv": "1\n0\n1\n",
+		"s.json": `{"name": "f", "model": {"kind": "twolayer", "width": 3}, "data": {"kind": "file", "x": "x.csv", "y": "y.csv"},
+			"init": {"scheme": "network"}, "gd": {"eta": 0.1, "steps": 5}}`} {
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, stderr := runCLI(t, "run", "-quiet", "-out", "o", "s.json"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	t.Chdir(t.TempDir()) // elsewhere
+	if code, _, stderr := runCLI(t, "run", "-quiet", "-out", "o2", filepath.Join(dir, "o", "spec.json")); code != 0 {
+		t.Fatalf("re-running spec.json: exit %d: %s", code, stderr)
+	}
+	a, err := os.ReadFile(filepath.Join(dir, "o", "trace.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("o2", "trace.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Errorf("the re-run's trace differs")
 	}
 }

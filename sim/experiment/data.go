@@ -101,8 +101,8 @@ func (r rowsOrFlat) MarshalJSON() ([]byte, error) {
 type teacherData struct {
 	N       int     `json:"n" spec:"required"`
 	D       int     `json:"d" spec:"required"`
-	Width   int     `json:"width"`
-	Outputs int     `json:"outputs"`
+	Width   int     `json:"width" spec:"positive"`
+	Outputs int     `json:"outputs" spec:"positive"`
 	Noise   float64 `json:"noise"`
 	// Seed of the data set (default 1), independent of the spec's master
 	// seed so that -seed changes the initialisation, not the data.
@@ -142,7 +142,7 @@ func (d *teacherData) load(*buildEnv) (*dataSet, error) {
 
 // mnistData: n MNIST training images from the embedded subset.
 type mnistData struct {
-	N           int    `json:"n"`
+	N           int    `json:"n" spec:"positive"`
 	Classes     []int  `json:"classes"`
 	Downsample  bool   `json:"downsample"`
 	Standardize string `json:"standardize"`
@@ -194,13 +194,20 @@ func (d *fileData) validate(path string) error {
 }
 
 func (d *fileData) load(env *buildEnv) (*dataSet, error) {
+	// Paths are relative to the spec's folder. The resolved spec (spec.json
+	// of the result) records them absolute, so that it can be run again
+	// from wherever it is.
 	resolve := func(p string) string {
-		if filepath.IsAbs(p) || env.spec.dir == "" {
-			return p
+		if !filepath.IsAbs(p) && env.spec.dir != "" {
+			p = filepath.Join(env.spec.dir, p)
 		}
-		return filepath.Join(env.spec.dir, p)
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		return p
 	}
-	s, err := data.LoadFile(resolve(d.X), resolve(d.Y))
+	d.X, d.Y = resolve(d.X), resolve(d.Y)
+	s, err := data.LoadFile(d.X, d.Y)
 	if err != nil && !errors.Is(err, data.ErrInvalid) {
 		// A missing or unreadable file is bad input too.
 		return nil, specErr("data", "%s", strings.TrimPrefix(err.Error(), "data: "))
@@ -212,8 +219,8 @@ func (d *fileData) load(env *buildEnv) (*dataSet, error) {
 // (shared/anchors/common.py): SplitMix64 Gaussian inputs, labels from the
 // width-4 teacher or random N(0,1) labels (w4_eos.py).
 type anchorData struct {
-	N      int    `json:"n"`
-	D      int    `json:"d"`
+	N      int    `json:"n" spec:"positive"`
+	D      int    `json:"d" spec:"positive"`
 	Labels string `json:"labels"`
 }
 

@@ -29,13 +29,13 @@ type FlowSpec struct {
 	Method string `json:"method"`
 	// RTol and ATol are the adaptive methods' relative and absolute
 	// tolerances (default 1e-8; ATol defaults to RTol).
-	RTol float64 `json:"rtol,omitempty"`
-	ATol float64 `json:"atol,omitempty"`
+	RTol float64 `json:"rtol,omitempty" spec:"positive"`
+	ATol float64 `json:"atol,omitempty" spec:"positive"`
 	// Step is the fixed methods' step size (default η/10).
-	Step float64 `json:"step,omitempty"`
+	Step float64 `json:"step,omitempty" spec:"positive"`
 	// MaxSteps bounds the integrator's attempted steps (default 10⁶); a
 	// flow that needs more stops early and keeps its samples.
-	MaxSteps int `json:"max_steps"`
+	MaxSteps int `json:"max_steps" spec:"positive"`
 
 	// stepDefault records that Step was filled in as η/10, so that it
 	// follows η when a -eta override validates the spec again.

@@ -285,7 +285,7 @@ type twolayerSpec struct {
 	// Scaling is mean-field (s = 1/m, default) or ntk (s = 1/√m).
 	Scaling string `json:"scaling"`
 	// Outputs is c; default the data's number of outputs.
-	Outputs int `json:"outputs"`
+	Outputs int `json:"outputs" spec:"positive"`
 	// Kernel names the matrix-kernel variant (default: the fastest
 	// available in this build, kernel.Default).
 	Kernel string `json:"kernel"`

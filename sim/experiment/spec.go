@@ -62,10 +62,10 @@ type MeasureSpec struct {
 	// steps (0 = never). Default 0.
 	SharpnessEvery int `json:"sharpness_every"`
 	// TopK is how many top eigenvalues to record (λ₁ … λ_k). Default 1.
-	TopK int `json:"top_k,omitempty"`
+	TopK int `json:"top_k,omitempty" spec:"positive"`
 	// TraceEvery writes a trace row every this many steps (the final state
 	// is always written). Default 1: one row per GD step.
-	TraceEvery int `json:"trace_every,omitempty"`
+	TraceEvery int `json:"trace_every,omitempty" spec:"positive"`
 	// Method is how the spectrum is measured: "auto" (default: "dense"
 	// up to 300 parameters, "tracker" above), "dense", "lanczos" (a cold
 	// solve at every measurement) or "tracker" (warm-started from the
@@ -74,7 +74,7 @@ type MeasureSpec struct {
 	// Tol is the relative residual ‖Hv − λv‖/max(|λ|, ‖H‖) the matrix-free
 	// methods converge to (default 1e-6); the trace reports the residual
 	// reached.
-	Tol float64 `json:"tol,omitempty"`
+	Tol float64 `json:"tol,omitempty" spec:"positive"`
 	// SharpnessCenter also measures, at every measured step k, the
 	// sharpness at the period-2 average θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4:
 	// at the Edge of Stability it is this sharpness that hovers at 2/η.
@@ -99,7 +99,7 @@ type InitSpec struct {
 	Scheme string `json:"scheme,omitempty"`
 	// Scale is the standard deviation of the "gaussian" scheme and of the
 	// output weights of the "network" scheme.
-	Scale float64 `json:"scale,omitempty"`
+	Scale float64 `json:"scale,omitempty" spec:"positive"`
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)

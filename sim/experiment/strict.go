@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -302,14 +303,20 @@ func bindStruct(obj map[string]any, dst reflect.Value, path string) error {
 	for _, name := range names {
 		i := known[name]
 		v, present := obj[name]
+		opts := strings.Split(t.Field(i).Tag.Get("spec"), ",")
 		if !present {
-			if t.Field(i).Tag.Get("spec") == "required" {
+			if slices.Contains(opts, "required") {
 				return specErr(join(path, name), "missing")
 			}
 			continue
 		}
 		if err := bind(v, dst.Field(i), join(path, name)); err != nil {
 			return err
+		}
+		if slices.Contains(opts, "positive") {
+			if err := checkPositive(dst.Field(i), join(path, name)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -332,4 +339,22 @@ func describe(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// checkPositive enforces the tag option spec:"positive" on a bound number:
+// the field's zero value stands for "absent, use the default", so a value
+// given explicitly must be positive (an explicit 0 is out of range, not a
+// request for the default).
+func checkPositive(v reflect.Value, path string) error {
+	switch v.Kind() {
+	case reflect.Int, reflect.Int64:
+		if v.Int() < 1 {
+			return specErr(path, "must be ≥ 1 (got %d)", v.Int())
+		}
+	case reflect.Float64:
+		if !(v.Float() > 0) {
+			return specErr(path, "must be > 0 (got %v)", v.Float())
+		}
+	}
+	return nil
 }
