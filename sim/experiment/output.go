@@ -3,8 +3,10 @@ package experiment
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -256,13 +258,68 @@ func (r *Result) Summary() Summary {
 	return sum
 }
 
-// SummaryJSON returns summary.json.
+// SummaryJSON returns summary.json. A value that JSON cannot represent (an
+// infinite |a|² or mean loss of a cycle at astronomically large θ, say) is
+// written as null, and a note says so.
 func (r *Result) SummaryJSON() []byte {
-	b, err := json.MarshalIndent(r.Summary(), "", "  ")
+	sum := r.Summary()
+	b, err := json.MarshalIndent(sum, "", "  ")
+	var uv *json.UnsupportedValueError
+	if errors.As(err, &uv) {
+		sum.Notes = append(sum.Notes, "values that overflowed (±Inf) or are NaN are written as null")
+		b, err = json.MarshalIndent(jsonTree(reflect.ValueOf(sum)), "", "  ")
+	}
 	if err != nil {
-		panic("experiment: marshalling the summary: " + err.Error())
+		panic("experiment: marshalling the summary: " + err.Error()) // a bug: every type above is plain data
 	}
 	return append(b, '\n')
+}
+
+// jsonTree rebuilds v (structs with json tags, pointers, slices, maps of
+// strings, numbers, strings and booleans) as generic JSON values, with
+// non-finite floats as nil (null), for encoding/json to marshal. Object
+// keys then come out sorted.
+func jsonTree(v reflect.Value) any {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return jsonTree(v.Elem())
+	case reflect.Float32, reflect.Float64:
+		if f := v.Float(); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f
+		}
+		return nil
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			return nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = jsonTree(v.Index(i))
+		}
+		return out
+	case reflect.Struct:
+		out := map[string]any{}
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if strings.Contains(opts, "omitempty") && v.Field(i).IsZero() {
+				continue
+			}
+			out[name] = jsonTree(v.Field(i))
+		}
+		return out
+	}
+	return v.Interface()
 }
 
 // goamd64 reports the GOAMD64 level the binary was built for, from the

@@ -2,7 +2,10 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -244,5 +247,39 @@ func TestDuplicateKeysNoFalsePositives(t *testing.T) {
 	var se *SpecError
 	if !errors.As(err, &se) || se.Path != "a[1].x.y" {
 		t.Fatalf("err %v, want a duplicate at a[1].x.y", err)
+	}
+}
+
+// A summary value JSON cannot hold (an overflowed |a|²) is written as null
+// with a note, instead of failing the run's output; everything else is as
+// in the normal summary.
+func TestSummaryJSONNonFinite(t *testing.T) {
+	res := runDoc(t, strings.Replace(validSpec, `"steps": 10`, `"steps": 400`, 1))
+	if res.Analysis.Regime != "2-cycle" {
+		t.Fatalf("regime %s, want the quartic's 2-cycle", res.Analysis.Regime)
+	}
+	var normal, odd map[string]any
+	if err := json.Unmarshal(res.SummaryJSON(), &normal); err != nil {
+		t.Fatal(err)
+	}
+	res.Analysis.AmplitudeSq = math.Inf(1)
+	if err := json.Unmarshal(res.SummaryJSON(), &odd); err != nil {
+		t.Fatal(err)
+	}
+	cycle := odd["cycle"].(map[string]any)
+	if v, ok := cycle["amplitude_sq"]; !ok || v != nil {
+		t.Errorf("amplitude_sq = %v, want null", v)
+	}
+	notes, _ := odd["notes"].([]any)
+	if len(notes) != 1 {
+		t.Errorf("notes %v, want one on the null values", notes)
+	}
+	for _, k := range []string{"final_loss", "final_theta", "steps", "regime", "eta"} {
+		if a, b := fmt.Sprint(normal[k]), fmt.Sprint(odd[k]); a != b {
+			t.Errorf("%s: %s, normal summary %s", k, b, a)
+		}
+	}
+	if a, b := fmt.Sprint(normal["cycle"].(map[string]any)["losses"]), fmt.Sprint(cycle["losses"]); a != b {
+		t.Errorf("cycle losses %s, normal summary %s", b, a)
 	}
 }
