@@ -114,7 +114,7 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 	}
 	if rec.Failed > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%d spectrum measurements failed and are missing from the trace; the first: %s", rec.Failed, rec.FirstFailure))
+		r.Notes = append(r.Notes, failedNote(rec.Failed, "the trace", rec.FirstFailure))
 	}
 	if last := rec.Rows[len(rec.Rows)-1]; last.Eigen.Values != nil {
 		fe := last.Eigen
@@ -146,7 +146,7 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		}
 		r.Flow = fr
 		if fr.Failed > 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("%d spectrum measurements of the flow failed and are missing from its trace; the first: %s", fr.Failed, fr.FirstFailure))
+			r.Notes = append(r.Notes, failedNote(fr.Failed, "the flow's trace", fr.FirstFailure))
 		}
 	}
 	r.Wall = time.Since(start)
@@ -180,4 +180,12 @@ func (r *Result) measure(spec gd.Spectrum, obj sim.Objective, theta []float64, w
 		return nil, fmt.Errorf("sharpness at %s: %w", where, err)
 	}
 	return &e, nil
+}
+
+// failedNote describes n failed spectrum measurements missing from a trace.
+func failedNote(n int, trace, first string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 spectrum measurement failed and is missing from %s: %s", trace, first)
+	}
+	return fmt.Sprintf("%d spectrum measurements failed and are missing from %s; the first: %s", n, trace, first)
 }

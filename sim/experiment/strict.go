@@ -174,7 +174,10 @@ var binderType = reflect.TypeFor[binder]()
 // bind stores the generic JSON value v into dst, strictly: unknown fields,
 // wrong types, non-integral or out-of-range numbers and missing required
 // fields are errors naming the field's path. Struct fields are matched by
-// their json tag; a field tagged `spec:"required"` must be present.
+// their json tag; a field tagged `spec:"required"` must be present, and
+// one tagged `spec:"positive"` (a number whose zero value means "absent: use
+// the default") must be positive when present. Options combine with
+// commas.
 func bind(v any, dst reflect.Value, path string) error {
 	if dst.Kind() == reflect.Pointer {
 		if v == nil {
