@@ -2,13 +2,11 @@ package experiment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 
 	"github.com/eoskit/eoskit/sim/flow"
 	"github.com/eoskit/eoskit/sim/gd"
-	"github.com/eoskit/eoskit/sim/hessian"
 	"github.com/eoskit/eoskit/sim/ode"
 )
 
@@ -157,9 +155,8 @@ func (e *Experiment) runFlow(ctx context.Context, spectrum gd.Spectrum) (*FlowRe
 		row := gd.Row{Step: k, T: t, Loss: loss, GradNorm: gd.Norm(grad)}
 		if se := s.Measure.SharpnessEvery; se > 0 && spectrum != nil && (k%se == 0 || k == s.GD.Steps) {
 			eig, err := spectrum.Top(e.Objective, theta)
-			var ne *hessian.NumericalError
 			switch {
-			case errors.As(err, &ne):
+			case err != nil && numericalFailure(err):
 				if res.Failed == 0 {
 					res.FirstFailure = err.Error()
 				}

@@ -171,15 +171,14 @@ func nullable(x float64) *float64 {
 // measurement failed numerically (see Notes); other errors are returned.
 func (r *Result) measure(spec gd.Spectrum, obj sim.Objective, theta []float64, where string) (*gd.Eigen, error) {
 	e, err := spec.Top(obj, theta)
-	var ne *hessian.NumericalError
-	if errors.As(err, &ne) {
+	switch {
+	case err == nil:
+		return &e, nil
+	case numericalFailure(err):
 		r.Notes = append(r.Notes, fmt.Sprintf("the sharpness at %s could not be measured: %v", where, err))
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("sharpness at %s: %w", where, err)
-	}
-	return &e, nil
+	return nil, fmt.Errorf("sharpness at %s: %w", where, err)
 }
 
 // failedNote describes n failed spectrum measurements missing from a trace.
@@ -188,4 +187,13 @@ func failedNote(n int, trace, first string) string {
 		return fmt.Sprintf("1 spectrum measurement failed and is missing from %s: %s", trace, first)
 	}
 	return fmt.Sprintf("%d spectrum measurements failed and are missing from %s; the first: %s", n, trace, first)
+}
+
+// numericalFailure reports whether a spectrum measurement failed because
+// the Hessian had non-finite entries (a *hessian.NumericalError): the
+// measurement is then missing, with a note, and the run goes on. Call it
+// with a non-nil error only (the target of errors.As escapes to the heap).
+func numericalFailure(err error) bool {
+	var ne *hessian.NumericalError
+	return errors.As(err, &ne)
 }

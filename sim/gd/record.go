@@ -193,18 +193,17 @@ func (r *Recorder) measure(theta []float64) (Eigen, error) {
 		return Eigen{}, fmt.Errorf("gd: Recorder: SpectrumEvery = %d but no Spectrum set", r.SpectrumEvery)
 	}
 	e, err := r.Spectrum.Top(r.Obj, theta)
-	var ne *hessian.NumericalError
-	if errors.As(err, &ne) {
+	if err == nil {
+		return e, nil
+	}
+	if numericalFailure(err) {
 		if r.Failed == 0 {
 			r.FirstFailure = err.Error()
 		}
 		r.Failed++
 		return Eigen{HVPs: e.HVPs}, nil
 	}
-	if err != nil {
-		return Eigen{}, fmt.Errorf("gd: spectrum: %w", err)
-	}
-	return e, nil
+	return Eigen{}, fmt.Errorf("gd: spectrum: %w", err)
 }
 
 // Sharpness returns the sharpness of the row, or NaN when it was not
@@ -221,4 +220,13 @@ func (e Eigen) Top() float64 {
 		return math.NaN()
 	}
 	return e.Values[0]
+}
+
+// numericalFailure reports whether a spectrum measurement failed because
+// the Hessian had non-finite entries (a *hessian.NumericalError), which
+// leaves the measurement missing rather than stopping the run. (Only called
+// with a non-nil error: the target of errors.As escapes to the heap.)
+func numericalFailure(err error) bool {
+	var ne *hessian.NumericalError
+	return errors.As(err, &ne)
 }

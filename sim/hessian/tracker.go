@@ -138,7 +138,7 @@ func (s *snapshot) row(i, p int) []float64 { return s.vec[i*p : (i+1)*p] }
 // counts are deterministic): 7.6 HVPs per estimate on the Python anchors'
 // Edge-of-Stability run (experiment anchor-eos: two-layer tanh network,
 // m = 512, η = 862, sharpness every 10 GD steps), against 49 for cold
-// Lanczos solves and 57 for ARPACK; 10.6 on teacher-eos (m = 32, iterates
+// Lanczos solves and 57 for ARPACK; 10.5–10.7 on teacher-eos (m = 32, iterates
 // and centres every 20 steps, a Hessian with hundreds of eigenvalues
 // between 0.1 and 0.98 λ_max), against 36 cold; about 6.5 on the small
 // network of the package tests.
