@@ -4,16 +4,26 @@
 # usage: benchmarks/compare.sh [NEW [BASE]]   (or NEW=... BASE=... in the environment)
 #   NEW   default: the newest raw result in benchmarks/results/ (a file written by
 #         run.sh, i.e. with a "bench-args:" header; the saved *-benchstat.txt
-#         tables are skipped)
-#   BASE  default: the newest raw result older than NEW that ran the same
-#         -bench pattern, else the newest older one with a benchmark in common
+#         tables and other notes are skipped)
+#   BASE  default: the newest raw result in benchmarks/results/ older than NEW
+#         (by name, which starts with the UTC time) that ran the same -bench
+#         pattern, else the newest older one with a benchmark in common
+# NEW and BASE may be any files (paths relative to the current folder).
 # Extra benchstat arguments can be passed in BENCHSTAT_FLAGS.
 set -euo pipefail
 
+abs() { if [ -n "$1" ]; then (cd "$(dirname "$1")" 2>/dev/null && echo "$PWD/$(basename "$1")") || echo "$1"; fi; }
+new=$(abs "${1:-${NEW:-}}")
+base=$(abs "${2:-${BASE:-}}")
+for f in $new $base; do
+	if [ ! -f "$f" ]; then
+		echo "bench-compare: no such result file: $f" >&2
+		exit 2
+	fi
+done
+
 root=$(git rev-parse --show-toplevel)
 cd "$root"
-new=${1:-${NEW:-}}
-base=${2:-${BASE:-}}
 
 # pattern prints the -bench pattern recorded in a result file's header.
 pattern() { sed -n "s/^bench-args: -bench '\([^']*\)'.*/\1/p" "$1" | head -n 1; }
@@ -21,10 +31,11 @@ pattern() { sed -n "s/^bench-args: -bench '\([^']*\)'.*/\1/p" "$1" | head -n 1; 
 # names prints the benchmark names of a result file, sorted.
 names() { awk '/^Benchmark/ {print $1}' "$1" | sort -u; }
 
+# raw lists the raw results in benchmarks/results/, oldest first.
 raw() {
 	for f in benchmarks/results/*.txt; do
 		case $f in *-benchstat.txt) continue ;; esac
-		grep -q '^bench-args:' "$f" && echo "$f"
+		if grep -q '^bench-args:' "$f"; then echo "$f"; fi
 	done | sort
 }
 
@@ -36,13 +47,16 @@ if [ -z "$new" ]; then
 	fi
 fi
 if [ -z "$base" ]; then
+	# Older than NEW by name (the names start with the UTC time).
+	older() { raw | while read -r f; do
+		if [[ "$(basename "$f")" < "$(basename "$new")" ]]; then echo "$f"; fi
+	done; }
 	want=$(pattern "$new")
-	base=$(raw | awk -v n="$new" '$0 < n' | while read -r f; do
+	base=$(older | while read -r f; do
 		if [ "$(pattern "$f")" = "$want" ]; then echo "$f"; fi
 	done | tail -n 1)
 	if [ -z "$base" ]; then
-		# Else the newest older result with any benchmark in common.
-		base=$(raw | awk -v n="$new" '$0 < n' | while read -r f; do
+		base=$(older | while read -r f; do
 			if [ -n "$(comm -12 <(names "$f") <(names "$new") | head -n 1)" ]; then echo "$f"; fi
 		done | tail -n 1)
 	fi

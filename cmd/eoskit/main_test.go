@@ -57,6 +57,7 @@ func TestMalformedSpecs(t *testing.T) {
 		{"explicit zero top_k", strings.Replace(goodSpec, `"sharpness_every": 1`, `"sharpness_every": 1, "top_k": 0`, 1), "measure.top_k"},
 		{"explicit zero mnist n", `{"name": "a", "model": {"kind": "twolayer", "width": 4}, "data": {"kind": "mnist", "n": 0},
 			"init": {"scheme": "network"}, "gd": {"eta": 0.1, "steps": 3}}`, "data.n"},
+		{"trace too long", strings.Replace(goodSpec, `"steps": 100`, `"steps": 600000000`, 1), "gd.steps"},
 		{"name too long", strings.Replace(goodSpec, `"name": "q"`, `"name": "`+strings.Repeat("q", 300)+`"`, 1), "name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -71,6 +71,14 @@ func cmdSpectrum(args []string, stdout io.Writer) (int, error) {
 	if *k < 1 || *k+nb > p {
 		return exitBadInput, usageError{fmt.Sprintf("-k %d: need 1 ≤ k and %d eigenvalues ≤ %d parameters", *k, *k+nb, p)}
 	}
+	if b := experiment.SpectrumBytes(p, *k+nb, *method); b > experiment.MaxRunBytes {
+		flagName := "-k"
+		if *method == "dense" {
+			flagName = "-method dense"
+		}
+		return exitBadInput, usageError{fmt.Sprintf("%s: the spectrum of %d parameters would need about %.3g GiB (limit %d GiB)",
+			flagName, p, b/(1<<30), experiment.MaxRunBytes>>30)}
+	}
 	op := sim.HessianAt(exp.Objective, exp.Theta0)
 	var est hessian.Estimator
 	if *method == "dense" {

@@ -113,8 +113,16 @@ func TestSpectrumBadInput(t *testing.T) {
 		{"spectrum", "-tol", "2", "default"},
 		{"spectrum", "-method", "arpack", "default"},
 		{"spectrum", "no-such-experiment"},
+		// A dense Hessian of 60000 parameters (80 GiB) is refused up front.
+		{"spectrum", "-method", "dense", "big.json"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			big := `{"name": "a", "model": {"kind": "uv", "width": 30000, "target": 1},
+				"init": {"scheme": "gaussian", "scale": 0.1}, "gd": {"eta": 0.1, "steps": 3}}`
+			if err := os.WriteFile("big.json", []byte(big), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			code, _, stderr := runCLI(t, args...)
 			if code != 2 || strings.Count(stderr, "\n") != 1 {
 				t.Fatalf("exit %d, stderr %q; want 2 and one line", code, stderr)

@@ -11,7 +11,10 @@ import (
 // decodeCSV parses a numeric CSV file (see ReadArray). Every error message
 // carries the 1-based line number in the file ("line N": header, comment and
 // blank lines count) and, for a field, its 1-based column.
-func decodeCSV(raw []byte) (Array, error) {
+func decodeCSV(raw []byte) (Array, error) { return decodeCSVMax(raw, MaxElements) }
+
+// decodeCSVMax is decodeCSV refusing more than maxValues values.
+func decodeCSVMax(raw []byte, maxValues int) (Array, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\uFEFF")) // a byte-order mark from spreadsheets
 	var (
 		data      []float64
@@ -62,6 +65,9 @@ func decodeCSV(raw []byte) (Array, error) {
 				return Array{}, invalidf("line %d, column %d: %q is not a number", num, j+1, f)
 			case math.IsNaN(v) || math.IsInf(v, 0):
 				return Array{}, invalidf("line %d, column %d is %v", num, j+1, v)
+			}
+			if len(data) == maxValues {
+				return Array{}, invalidf("line %d: more than %d values (the limit)", num, maxValues)
 			}
 			data = append(data, v)
 		}

@@ -89,3 +89,24 @@ func TestReadLimited(t *testing.T) {
 		}
 	}
 }
+
+// A file may hold at most MaxElements values, whatever its size in bytes:
+// one-byte .npy values or short CSV fields would otherwise expand 8- or
+// 16-fold into float64.
+func TestValueLimit(t *testing.T) {
+	if _, err := decodeCSVMax([]byte("1,2\n3,4\n"), 4); err != nil {
+		t.Errorf("4 values at a limit of 4: %v", err)
+	}
+	_, err := decodeCSVMax([]byte("1,2\n3,4\n5,6\n"), 4)
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("6 values at a limit of 4: error %v, want one naming line 3", err)
+	}
+	// A header claiming MaxElements+1 one-byte values is refused before the
+	// data are read (the file need not hold them).
+	hdr := fmt.Sprintf("{'descr': '|u1', 'fortran_order': False, 'shape': (%d,), }", MaxElements+1)
+	raw := append([]byte("\x93NUMPY\x01\x00"), byte(len(hdr)), byte(len(hdr)>>8))
+	raw = append(raw, hdr...)
+	if _, err := decodeNPY(raw); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("a .npy of %d values: error %v, want the value limit", MaxElements+1, err)
+	}
+}

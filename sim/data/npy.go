@@ -65,8 +65,8 @@ func decodeNPY(raw []byte) (Array, error) {
 		if s == 0 {
 			return Array{}, invalidf(".npy array of shape %v is empty", h.shape)
 		}
-		if count > math.MaxInt32/s {
-			return Array{}, invalidf(".npy array of shape %v is too large", h.shape)
+		if count > MaxElements/s {
+			return Array{}, invalidf(".npy array of shape %v has more than %d values (the limit is 2²⁷)", h.shape, MaxElements)
 		}
 		count *= s
 	}

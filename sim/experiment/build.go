@@ -128,7 +128,6 @@ func checkRunMemory(spec *Spec, p int) error {
 		vectors += 25 // DOP853: 12 stages, its dense output, the samples
 	}
 	// The spectrum is measured at least once, at the final iterate.
-	k := max(spec.Measure.TopK, 1)
 	method := spec.Measure.Method
 	if method == "" || method == gd.SpectrumAuto {
 		method = gd.SpectrumTracker
@@ -136,20 +135,41 @@ func checkRunMemory(spec *Spec, p int) error {
 			method = gd.SpectrumDense
 		}
 	}
-	var dense float64
-	if method == gd.SpectrumDense {
-		dense = 3 * 8 * fp * fp // the matrix, its eigenvectors, dsyev's work space
-	} else {
-		// Basis and images, the tracker's history and spectral caches.
-		vectors += 2*float64(max(40, 2*k+10)) + 4*float64(k) + 4*32 + 10
+	spectrum := SpectrumBytes(p, max(spec.Measure.TopK, 1), method)
+	// The trace: a row per recorded step (about 100 bytes with a
+	// measurement), and its CSV text when written; the flow's the same.
+	rows := float64(spec.GD.Steps/max(spec.Measure.TraceEvery, 1) + 2)
+	trace := 250 * rows
+	if spec.Flow != nil {
+		trace *= 2
 	}
-	total := 8*fp*vectors + dense
+	total := 8*fp*vectors + spectrum + trace
 	if total <= MaxRunBytes {
 		return nil
 	}
 	path, why := "model", fmt.Sprintf("%d parameters", p)
-	if dense > total/2 {
+	switch {
+	case trace > total/2:
+		path, why = "gd.steps", fmt.Sprintf("a trace of %.0f rows", rows)
+	case method == gd.SpectrumDense && spectrum > total/2:
 		path, why = "measure.method", fmt.Sprintf("the dense Hessian of %d parameters", p)
 	}
 	return specErr(path, "the run would need about %.3g GiB for %s (limit %d GiB)", total/(1<<30), why, MaxRunBytes>>30)
+}
+
+// SpectrumBytes estimates the memory, in bytes, of measuring k extreme
+// eigenvalues of a p-parameter Hessian by the given method (gd.SpectrumDense,
+// gd.SpectrumLanczos or gd.SpectrumTracker): the assembled matrix, its
+// eigenvectors and dsyev's work space for the dense path (24·p² bytes); the
+// basis and its images, and for the tracker its history and spectral caches,
+// for the matrix-free ones.
+func SpectrumBytes(p, k int, method string) float64 {
+	fp := float64(p)
+	switch method {
+	case gd.SpectrumDense:
+		return 24 * fp * fp
+	case gd.SpectrumLanczos:
+		return 8 * fp * (2*float64(max(30, 2*k+10)) + 10)
+	}
+	return 8 * fp * (2*float64(max(40, 2*k+10)) + 4*float64(k) + 4*32 + 10)
 }

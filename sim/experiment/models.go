@@ -47,7 +47,8 @@ func modelError(err error) error {
 // more is rejected as bad input instead of exhausting the machine's memory.
 const MaxElements = data.MaxElements
 
-// MaxRunBytes bounds the memory a run may need by estimateBytes: 8 GiB. A
+// MaxRunBytes bounds the memory a run may need, as Build estimates it
+// (parameters, spectrum method, flow, trace): 8 GiB. A
 // spec over it is rejected as bad input before anything is allocated for
 // the run.
 const MaxRunBytes = 8 << 30

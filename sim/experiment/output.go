@@ -120,8 +120,9 @@ type Summary struct {
 	// tracker: measure.method "auto" resolved for this model).
 	SpectrumMethod string `json:"spectrum_method"`
 	// MaxSharpness is the largest sharpness recorded in the trace: at the
-	// measured steps only (every sharpness_every steps; with an even period
-	// on a 2-cycle, all on one of its two phases).
+	// measured steps only (every sharpness_every steps and the last; with an
+	// even period and an even number of steps on a 2-cycle, all on one of
+	// its two phases).
 	MaxSharpness *float64 `json:"max_sharpness"`
 	// Cycle describes the final 2-cycle (only for that regime).
 	Cycle *CycleSummary `json:"cycle,omitempty"`

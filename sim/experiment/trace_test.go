@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -56,16 +57,20 @@ func TestTraceColumns(t *testing.T) {
 	}
 }
 
-// TestRunHugeStepsInterrupted: gd.steps is only bounded by the int range, and
-// a run that asks for 2⁶² steps must start (and here stop at once, its
-// context being cancelled) instead of reserving a trace it can never fill.
+// TestRunHugeStepsInterrupted: gd.steps is bounded by the trace it asks
+// for, not by itself: 2⁶² steps recording a row every 2⁴⁰ steps must start
+// (and here stop at once, its context being cancelled) instead of reserving
+// a trace it can never fill, while 2⁶² rows (about 10⁶ TiB) are refused as
+// bad input, naming gd.steps.
 func TestRunHugeStepsInterrupted(t *testing.T) {
-	spec, err := ParseSpec([]byte(`{"name": "huge", "model": {"kind": "quartic"}, "init": {"theta": [0.9]},
+	_, err := Build(mustParse(t, `{"name": "huge", "model": {"kind": "quartic"}, "init": {"theta": [0.9]},
 		"gd": {"eta": 0.1, "steps": 4611686018427387904}}`))
-	if err != nil {
-		t.Fatal(err)
+	var se *SpecError
+	if !errors.As(err, &se) || se.Path != "gd.steps" {
+		t.Fatalf("a trace of 2⁶² rows: error %v, want a SpecError on gd.steps", err)
 	}
-	exp, err := Build(spec)
+	exp, err := Build(mustParse(t, `{"name": "huge", "model": {"kind": "quartic"}, "init": {"theta": [0.9]},
+		"gd": {"eta": 0.1, "steps": 4611686018427387904}, "measure": {"trace_every": 1099511627776}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +80,18 @@ func TestRunHugeStepsInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// gd.Run checks the context every 64 steps.
-	if !res.GD.Cancelled || res.GD.Steps != 63 || len(res.Trace) != 64 {
-		t.Fatalf("cancelled %v after %d steps with %d rows; want cancelled after 63 steps, 64 rows", res.GD.Cancelled, res.GD.Steps, len(res.Trace))
+	// gd.Run checks the context every 64 steps; the trace keeps θ₀ and
+	// the final state.
+	if !res.GD.Cancelled || res.GD.Steps != 63 || len(res.Trace) != 2 {
+		t.Fatalf("cancelled %v after %d steps with %d rows; want cancelled after 63 steps, 2 rows", res.GD.Cancelled, res.GD.Steps, len(res.Trace))
 	}
+}
+
+func mustParse(t *testing.T, doc string) *Spec {
+	t.Helper()
+	spec, err := ParseSpec([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
 }

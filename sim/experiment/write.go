@@ -110,7 +110,8 @@ func (r *Result) Report(w io.Writer) {
 	if sum.MaxSharpness != nil {
 		every := s.Measure.SharpnessEvery
 		note := ""
-		if sum.Cycle != nil && every > 0 && every%2 == 0 {
+		if sum.Cycle != nil && every > 0 && every%2 == 0 && sum.Steps%2 == 0 {
+			// Every measured step, the final one included, has one parity.
 			note = ", all on one phase of the 2-cycle"
 		}
 		if every > 0 {
