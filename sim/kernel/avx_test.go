@@ -1,8 +1,11 @@
 package kernel
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/eoskit/eoskit/sim/kernel/internal/avx"
 )
 
 // TestPackPathsAgree checks that the AVX2 transposing copies of the packing
@@ -103,6 +106,36 @@ func TestGemvTailsMatchAVX2(t *testing.T) {
 	for j := 32; j < n; j++ {
 		if y[j] != ref[j-5] {
 			t.Errorf("column %d = %v from the tail, %v from the kernel", j, y[j], ref[j-5])
+		}
+	}
+}
+
+// TestGemvN1 checks the one-row GEMV kernel, for lengths around its 8-wide
+// loop, against the operations it documents (those of each row of GemvN4)
+// written with math.FMA: bit for bit.
+func TestGemvN1(t *testing.T) {
+	if detectISA() != isaAVX2 {
+		t.Skip("no AVX2+FMA on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(13, 17))
+	for n := 0; n <= 40; n++ {
+		a, x := make([]float64, n+1), make([]float64, n+1)
+		for i := range a {
+			a[i], x[i] = rng.NormFloat64(), rng.NormFloat64()
+		}
+		var s [8]float64
+		n8 := n &^ 7
+		for j := 0; j < n8; j++ {
+			s[j%8] = math.FMA(a[j], x[j], s[j%8])
+		}
+		var tail float64
+		for j := n8; j < n; j++ {
+			tail = math.FMA(a[j], x[j], tail)
+		}
+		u0, u1, u2, u3 := s[0]+s[4], s[1]+s[5], s[2]+s[6], s[3]+s[7]
+		want := ((u0 + u2) + (u1 + u3)) + tail
+		if got := avx.GemvN1(n, &a[0], &x[0]); got != want {
+			t.Errorf("n=%d: %v, want %v", n, got, want)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/eoskit/eoskit/sim/kernel/internal/avx"
 )
 
@@ -505,12 +507,17 @@ func gemvN(s isa, lo, hi, n int, alpha float64, a []float64, lda int, x []float6
 			}
 		}
 	}
-	row := gemvRowGo
-	if s == isaAVX2 {
-		row = gemvRowFMA
-	}
 	for ; i < hi; i++ {
-		y[i] = epilogue(row(a[i*lda:i*lda+n], x[:n]), alpha, beta, y[i])
+		r := a[i*lda : i*lda+n]
+		var t float64
+		switch {
+		case s == isaAVX2 && n > 0:
+			_ = x[n-1]
+			t = avx.GemvN1(n, &r[0], &x[0]) // one row of GemvN4, bit for bit
+		default:
+			t = gemvRowGo(r, x[:n])
+		}
+		y[i] = epilogue(t, alpha, beta, y[i])
 	}
 }
 
@@ -543,8 +550,21 @@ func gemvT(ws *workspace, s isa, m, lo, hi int, alpha float64, a []float64, lda 
 			gemvColsGo(rows, w-full, a[i0*lda+lo+full:], lda, x[i0:i0+rows], acc[full:])
 		}
 	}
-	for j, t := range acc {
-		y[lo+j] = epilogue(t, alpha, beta, y[lo+j])
+	out := y[lo:hi]
+	switch {
+	// The common cases, with the bits of epilogue: alpha·t is exact for
+	// alpha = ±1, and fma(1, y, ±t) rounds y ± t once, as the addition
+	// does.
+	case alpha == 1 && beta == 0:
+		copy(out, acc)
+	case alpha == 1 && beta == 1:
+		floats.Add(out, acc)
+	case alpha == -1 && beta == 1:
+		floats.Sub(out, acc)
+	default:
+		for j, t := range acc {
+			out[j] = epilogue(t, alpha, beta, out[j])
+		}
 	}
 }
 

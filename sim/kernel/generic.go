@@ -95,29 +95,6 @@ func gemvColsGo(m, w int, a []float64, lda int, x []float64, out []float64) {
 	}
 }
 
-// gemvRowFMA is gemvRowGo with every multiply-add fused (math.FMA): the
-// bits of one row of the AVX2 kernel GemvN4, for the rows it leaves over.
-// (gemvRowGo's plain multiply-adds are fused or not as the compiler
-// decides, which depends on GOAMD64.)
-func gemvRowFMA(a, x []float64) float64 {
-	x = x[:len(a)]
-	n8 := len(a) &^ 7
-	var s [8]float64
-	for j := 0; j < n8; j += 8 {
-		aa := a[j : j+8]
-		xx := x[j : j+8]
-		for l := range s {
-			s[l] = math.FMA(aa[l], xx[l], s[l])
-		}
-	}
-	var tail float64
-	for j := n8; j < len(a); j++ {
-		tail = math.FMA(a[j], x[j], tail)
-	}
-	u0, u1, u2, u3 := s[0]+s[4], s[1]+s[5], s[2]+s[6], s[3]+s[7]
-	return ((u0 + u2) + (u1 + u3)) + tail
-}
-
 // gemvColsFMA is gemvColsGo with fused multiply-adds: the bits of the AVX2
 // kernel GemvT32's chains, for the columns it leaves over.
 func gemvColsFMA(m, w int, a []float64, lda int, x []float64, out []float64) {

@@ -23,6 +23,12 @@ func GemmKernel(kc int, a, b, c *float64, ldc int, alpha, beta float64)
 //go:noescape
 func GemvN4(n int, a *float64, lda int, x *float64, out *[4]float64)
 
+// GemvN1 returns the dot product of the n ≥ 0 values at a and x with
+// exactly the operations GemvN4 applies to each of its rows.
+//
+//go:noescape
+func GemvN1(n int, a *float64, x *float64) float64
+
 // GemvT32 continues the chains acc[j] = fma(a[i*lda+j], x[i], acc[j]),
 // j < 32, over m ≥ 1 rows in order.
 //

@@ -344,3 +344,53 @@ gemvt_loop:
 	VMOVUPD Y7, 224(DX)
 	VZEROUPPER
 	RET
+
+// func GemvN1(n int, a *float64, x *float64) float64
+//
+// The dot product of one row with x, with exactly the operations GemvN4
+// applies to each of its rows: lane sums s0..s3 in Y0 and s4..s7 in Y1
+// over the first n&^7 elements, a tail chain in X2, then
+// ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) + tail.
+TEXT ·GemvN1(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ x+16(FP), DI
+
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD X2, X2, X2
+
+	XORQ AX, AX
+	MOVQ CX, BX
+	SHRQ $3, BX
+	JZ   gemvn1_tail
+
+gemvn1_loop:
+	VMOVUPD     (DI)(AX*1), Y8
+	VMOVUPD     32(DI)(AX*1), Y9
+	VFMADD231PD (SI)(AX*1), Y8, Y0
+	VFMADD231PD 32(SI)(AX*1), Y9, Y1
+	ADDQ        $64, AX
+	DECQ        BX
+	JNZ         gemvn1_loop
+
+gemvn1_tail:
+	ANDQ $7, CX
+	JZ   gemvn1_reduce
+
+gemvn1_tailloop:
+	VMOVSD      (DI)(AX*1), X8
+	VFMADD231SD (SI)(AX*1), X8, X2
+	ADDQ        $8, AX
+	DECQ        CX
+	JNZ         gemvn1_tailloop
+
+gemvn1_reduce:
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	VADDSD       X2, X0, X0
+	VMOVSD       X0, ret+24(FP)
+	VZEROUPPER
+	RET

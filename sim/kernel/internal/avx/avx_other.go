@@ -23,3 +23,6 @@ func PackT8(k int, src *float64, ld int, dst *float64) { panic("avx: not amd64")
 
 // PackT6 is not available outside amd64.
 func PackT6(k int, src *float64, ld int, dst *float64) { panic("avx: not amd64") }
+
+// GemvN1 is not available outside amd64.
+func GemvN1(n int, a *float64, x *float64) float64 { panic("avx: not amd64") }
