@@ -128,11 +128,9 @@ type FlowResult struct {
 	// Err is why the integration stopped early (nil when it reached the
 	// end of the run); the samples until then are kept.
 	Err error
-	// Failed counts the spectrum measurements that failed numerically
-	// (missing from Trace, as for gd.Recorder); FirstFailure describes the
-	// first.
-	Failed       int
-	FirstFailure string
+	// Failures are the spectrum measurements that failed numerically
+	// (missing from Trace, as for gd.Recorder).
+	Failures gd.Failures
 }
 
 // runFlow integrates the spec's flow from θ₀ and samples it like the GD
@@ -156,11 +154,8 @@ func (e *Experiment) runFlow(ctx context.Context, spectrum gd.Spectrum) (*FlowRe
 		if se := s.Measure.SharpnessEvery; se > 0 && spectrum != nil && (k%se == 0 || k == s.GD.Steps) {
 			eig, err := spectrum.Top(e.Objective, theta)
 			switch {
-			case err != nil && numericalFailure(err):
-				if res.Failed == 0 {
-					res.FirstFailure = err.Error()
-				}
-				res.Failed++
+			case err != nil && res.Failures.Record(err):
+				// Counted; the row stays unmeasured.
 			case err != nil:
 				measureErr = err
 				return err

@@ -9,7 +9,6 @@ import (
 
 	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/gd"
-	"github.com/eoskit/eoskit/sim/hessian"
 )
 
 // RunOptions control a run.
@@ -113,8 +112,8 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 	}
-	if rec.Failed > 0 {
-		r.Notes = append(r.Notes, failedNote(rec.Failed, "the trace", rec.FirstFailure))
+	if rec.Failures.N > 0 {
+		r.Notes = append(r.Notes, failedNote(rec.Failures, "the trace"))
 	}
 	if last := rec.Rows[len(rec.Rows)-1]; last.Eigen.Values != nil {
 		fe := last.Eigen
@@ -145,8 +144,8 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}
 		r.Flow = fr
-		if fr.Failed > 0 {
-			r.Notes = append(r.Notes, failedNote(fr.Failed, "the flow's trace", fr.FirstFailure))
+		if fr.Failures.N > 0 {
+			r.Notes = append(r.Notes, failedNote(fr.Failures, "the flow's trace"))
 		}
 	}
 	r.Wall = time.Since(start)
@@ -174,26 +173,17 @@ func (r *Result) measure(spec gd.Spectrum, obj sim.Objective, theta []float64, w
 	switch {
 	case err == nil:
 		return &e, nil
-	case numericalFailure(err):
+	case gd.NumericalFailure(err):
 		r.Notes = append(r.Notes, fmt.Sprintf("the sharpness at %s could not be measured: %v", where, err))
 		return nil, nil
 	}
 	return nil, fmt.Errorf("sharpness at %s: %w", where, err)
 }
 
-// failedNote describes n failed spectrum measurements missing from a trace.
-func failedNote(n int, trace, first string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 spectrum measurement failed and is missing from %s: %s", trace, first)
+// failedNote describes failed spectrum measurements missing from a trace.
+func failedNote(f gd.Failures, trace string) string {
+	if f.N == 1 {
+		return fmt.Sprintf("1 spectrum measurement failed and is missing from %s: %s", trace, f.First)
 	}
-	return fmt.Sprintf("%d spectrum measurements failed and are missing from %s; the first: %s", n, trace, first)
-}
-
-// numericalFailure reports whether a spectrum measurement failed because
-// the Hessian had non-finite entries (a *hessian.NumericalError): the
-// measurement is then missing, with a note, and the run goes on. Call it
-// with a non-nil error only (the target of errors.As escapes to the heap).
-func numericalFailure(err error) bool {
-	var ne *hessian.NumericalError
-	return errors.As(err, &ne)
+	return fmt.Sprintf("%d spectrum measurements failed and are missing from %s; the first: %s", f.N, trace, f.First)
 }

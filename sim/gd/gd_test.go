@@ -482,8 +482,8 @@ func TestRecorderMeasurementFailure(t *testing.T) {
 	if calls != 6 {
 		t.Errorf("%d measurements, want 6 (steps 0–5, the failed last one not retried)", calls)
 	}
-	if rec.Failed != 2 || !rec.FailedAt(5) || rec.FirstFailure == "" {
-		t.Errorf("Failed = %d, FailedAt(5) = %v, FirstFailure %q; want 2, true and a description", rec.Failed, rec.FailedAt(5), rec.FirstFailure)
+	if rec.Failures.N != 2 || !rec.FailedAt(5) || rec.Failures.First == "" {
+		t.Errorf("Failures %+v, FailedAt(5) = %v; want 2, true and a description", rec.Failures, rec.FailedAt(5))
 	}
 	for _, r := range rec.Rows {
 		failed := r.Step == 2 || r.Step == 5

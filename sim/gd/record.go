@@ -71,13 +71,11 @@ type Recorder struct {
 	// Rows is the trace, in step order.
 	Rows []Row
 
-	// Failed counts the measurements that failed numerically (the Hessian
-	// had non-finite entries where the loss and gradient were finite):
-	// their Values are nil, as if not measured, and the run goes on.
-	// FirstFailure describes the first of them.
-	Failed       int
-	FirstFailure string
-	failedAt     int // step of the last failed measurement of an iterate (-1: none)
+	// Failures are the measurements that failed numerically (see
+	// Failures): their Values are nil, as if not measured, and the run
+	// goes on.
+	Failures Failures
+	failedAt int // step of the last failed measurement of an iterate (-1: none)
 
 	// before is θ_{k−1}, kept at step k−1 when step k will be measured;
 	// pendBefore and at are θ_{k−1} and θ_k of the pending centre
@@ -180,9 +178,9 @@ func (r *Recorder) FailedAt(k int) bool { return r.started && r.failedAt == k }
 
 // measureAt measures the iterate of step k, remembering a failure.
 func (r *Recorder) measureAt(k int, theta []float64) (Eigen, error) {
-	f := r.Failed
+	f := r.Failures.N
 	e, err := r.measure(theta)
-	if r.Failed > f {
+	if r.Failures.N > f {
 		r.failedAt = k
 	}
 	return e, err
@@ -193,14 +191,10 @@ func (r *Recorder) measure(theta []float64) (Eigen, error) {
 		return Eigen{}, fmt.Errorf("gd: Recorder: SpectrumEvery = %d but no Spectrum set", r.SpectrumEvery)
 	}
 	e, err := r.Spectrum.Top(r.Obj, theta)
-	if err == nil {
+	switch {
+	case err == nil:
 		return e, nil
-	}
-	if numericalFailure(err) {
-		if r.Failed == 0 {
-			r.FirstFailure = err.Error()
-		}
-		r.Failed++
+	case r.Failures.Record(err):
 		return Eigen{HVPs: e.HVPs}, nil
 	}
 	return Eigen{}, fmt.Errorf("gd: spectrum: %w", err)
@@ -222,11 +216,32 @@ func (e Eigen) Top() float64 {
 	return e.Values[0]
 }
 
-// numericalFailure reports whether a spectrum measurement failed because
-// the Hessian had non-finite entries (a *hessian.NumericalError), which
-// leaves the measurement missing rather than stopping the run. (Only called
-// with a non-nil error: the target of errors.As escapes to the heap.)
-func numericalFailure(err error) bool {
+// NumericalFailure reports whether err (from Spectrum.Top) says that the
+// Hessian had non-finite entries (a *hessian.NumericalError): a measurement
+// that fails so is missing, and the run goes on. Call it with a non-nil
+// error only (the target of errors.As escapes to the heap).
+func NumericalFailure(err error) bool {
 	var ne *hessian.NumericalError
 	return errors.As(err, &ne)
+}
+
+// Failures counts the spectrum measurements of a run that failed
+// numerically (see NumericalFailure).
+type Failures struct {
+	// N is the number of failed measurements; First describes the first.
+	N     int
+	First string
+}
+
+// Record counts err when it is a numerical failure and reports whether it
+// was; err must not be nil.
+func (f *Failures) Record(err error) bool {
+	if !NumericalFailure(err) {
+		return false
+	}
+	if f.N == 0 {
+		f.First = err.Error()
+	}
+	f.N++
+	return true
 }
