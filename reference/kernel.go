@@ -400,6 +400,19 @@ func threadCases(rng *rand.Rand) ([]gemmCase, []gemvCase) {
 	return gs, vs
 }
 
+// GOMAXPROCSIndependent runs run with GOMAXPROCS 1 and then 2 (restoring
+// the setting after) and fails t unless the two results are bit-identical.
+func GOMAXPROCSIndependent(t testing.TB, run func() []float64) {
+	t.Helper()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	a := run()
+	runtime.GOMAXPROCS(2)
+	b := run()
+	if !sameBits(a, b) {
+		t.Fatalf("GOMAXPROCS 1 vs 2: %v vs %v", a, b)
+	}
+}
+
 func sameBits(a, b []float64) bool {
 	if len(a) != len(b) {
 		return false

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -178,16 +177,7 @@ func TestGOMAXPROCSIndependence(t *testing.T) {
 		}
 		return out
 	}
-	prev := runtime.GOMAXPROCS(1)
-	a := run()
-	runtime.GOMAXPROCS(2)
-	b := run()
-	runtime.GOMAXPROCS(prev)
-	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-			t.Fatalf("GOMAXPROCS 1 vs 2: %v vs %v", a, b)
-		}
-	}
+	reference.GOMAXPROCSIndependent(t, run)
 }
 
 // A solver reused on a second operator gives the same result as a fresh
@@ -285,14 +275,5 @@ func TestGOMAXPROCSIndependenceLarge(t *testing.T) {
 		}
 		return append(append(out, r.Top.Values...), r.Bottom.Values...)
 	}
-	prev := runtime.GOMAXPROCS(1)
-	a := run()
-	runtime.GOMAXPROCS(2)
-	b := run()
-	runtime.GOMAXPROCS(prev)
-	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-			t.Fatalf("GOMAXPROCS 1 vs 2 differ at %d: %v vs %v", i, a, b)
-		}
-	}
+	reference.GOMAXPROCSIndependent(t, run)
 }
