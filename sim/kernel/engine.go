@@ -260,10 +260,10 @@ func (w *workspace) ensure(na, nb int) {
 	}
 }
 
-// dispatch runs the parts of cl on the caller and up to parts−1 helpers,
-// then recycles cl. The partition depends on parts only, never on which
-// goroutine runs a part.
-func (e *engine) dispatch(cl *call, parts int) {
+// dispatch runs the parts of cl on the caller and up to helpers helper
+// goroutines, then recycles cl. The partition depends on parts only, never
+// on which goroutine runs a part.
+func (e *engine) dispatch(cl *call, parts, helpers int) {
 	cl.isa = e.isa
 	cl.parts = parts
 	gen := uint32(cl.state.Load() >> 32)
@@ -275,10 +275,10 @@ func (e *engine) dispatch(cl *call, parts int) {
 			e.startHelpers()
 		}
 		cl.wg.Add(parts)
-		for p := 1; p < parts; p++ {
+		for h := 0; h < helpers; h++ {
 			select {
 			case e.jobs <- job{cl, gen}:
-			default: // helpers busy: the caller does the part itself
+			default: // helpers busy: the caller does the parts itself
 			}
 		}
 		cl.work(gen)
@@ -306,7 +306,7 @@ func (e *engine) gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda 
 	cl.op, cl.tA, cl.tB, cl.rows = opGemm, tA, tB, rows
 	cl.m, cl.n, cl.k, cl.alpha, cl.beta = m, n, k, alpha, beta
 	cl.a, cl.b, cl.c, cl.lda, cl.ldb, cl.ldc = a, b, c, lda, ldb, ldc
-	e.dispatch(cl, parts)
+	e.dispatch(cl, parts, parts-1)
 }
 
 func (e *engine) gemv(tA bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
@@ -329,7 +329,7 @@ func (e *engine) gemv(tA bool, m, n int, alpha float64, a []float64, lda int, x 
 	cl.op, cl.tA = opGemv, tA
 	cl.m, cl.n, cl.alpha, cl.beta = m, n, alpha, beta
 	cl.a, cl.b, cl.c, cl.lda = a, x, y, lda
-	e.dispatch(cl, parts)
+	e.dispatch(cl, parts, parts-1)
 }
 
 // span returns the half-open range of units of size unit (out of total
@@ -356,25 +356,7 @@ func (e *engine) parallel(parts int, fn func(part int)) {
 	}
 	cl := e.getCall()
 	cl.op, cl.fn = opFunc, fn
-	cl.isa = e.isa
-	cl.parts = parts
-	gen := uint32(cl.state.Load() >> 32)
-	cl.state.Store(uint64(gen)<<32 | uint64(parts)<<16)
-	if !e.started.Load() {
-		e.startHelpers()
-	}
-	cl.wg.Add(parts)
-	for h := 1; h < t; h++ {
-		select {
-		case e.jobs <- job{cl, gen}:
-		default: // helpers busy: the caller does the parts itself
-		}
-	}
-	cl.work(gen)
-	cl.wg.Wait()
-	cl.state.Store(uint64(gen+1) << 32)
-	cl.fn = nil
-	e.putCall(cl)
+	e.dispatch(cl, parts, t-1) // parts ≥ t ≥ 2
 }
 
 // run computes part p of the call.
