@@ -659,6 +659,19 @@ func (e *engine) lock(sel []int, end []int8) {
 	e.haveF = false
 }
 
+// lockAndCheck ends a solve whose wanted pairs converged (ok) or not: it
+// locks them and, when ok and check, runs the deflation check with nbr
+// neighbouring pairs locked beside them (see verify). It returns the
+// outcome as converge does; reason is kept when no check runs.
+func (e *engine) lockAndCheck(s Settings, ok, check bool, reason string, nbr int) (bool, string, error) {
+	if !ok || !check {
+		e.lockWanted(s.Top, s.Bottom, 0)
+		return ok, reason, nil
+	}
+	e.lockWanted(s.Top, s.Bottom, nbr)
+	return e.verify(s.Top, s.Bottom, s.Tol, s.Top > 0, s.Bottom > 0)
+}
+
 // lockWanted locks the wanted pairs of the active space (as many as exist),
 // and, for a deflation check that follows, up to nbr neighbouring Ritz pairs
 // per wanted end (marked 0: deflated, never reported), leaving room for the

@@ -199,17 +199,9 @@ func solve(e *engine, out *outPairs, s Settings, x []float64, who string) (Resul
 	if err != nil {
 		return Result{HVPs: e.hvps}, err
 	}
-	check := wantCheck(e, s)
-	nbr := 0
-	if ok && check {
-		nbr = neighbours
-	}
-	e.lockWanted(s.Top, s.Bottom, nbr)
-	if ok && check {
-		ok, reason, err = e.verify(s.Top, s.Bottom, s.Tol, s.Top > 0, s.Bottom > 0)
-		if err != nil {
-			return Result{HVPs: e.hvps}, err
-		}
+	ok, reason, err = e.lockAndCheck(s, ok, wantCheck(e, s), reason, neighbours)
+	if err != nil {
+		return Result{HVPs: e.hvps}, err
 	}
 	return finish(e, out, s, ok, reason, who)
 }

@@ -299,19 +299,11 @@ func (tr *Tracker) Estimate(op sim.Operator) (Result, error) {
 		tr.merger.dst, tr.merger.tmp, tr.merger.top, tr.merger.bot = cur, &tr.tmp, ct, cb
 		e.merge = &tr.merger
 	}
-	nbr := 0
-	if ok && check {
-		nbr = extra
-	}
-	e.lockWanted(s.Top, s.Bottom, nbr)
-	if ok && check {
-		ok, reason, err = e.verify(s.Top, s.Bottom, s.Tol, s.Top > 0, s.Bottom > 0)
-		if err != nil {
-			e.merge = nil
-			return Result{HVPs: e.hvps}, err
-		}
-	}
+	ok, reason, err = e.lockAndCheck(s, ok, check, reason, extra)
 	e.merge = nil
+	if err != nil {
+		return Result{HVPs: e.hvps}, err
+	}
 	since := 0 // estimates of the sequence since its last check
 	if !cold && e.checks == 0 {
 		since = from.since + 1
