@@ -128,13 +128,7 @@ func checkRunMemory(spec *Spec, p int) error {
 		vectors += 25 // DOP853: 12 stages, its dense output, the samples
 	}
 	// The spectrum is measured at least once, at the final iterate.
-	method := spec.Measure.Method
-	if method == "" || method == gd.SpectrumAuto {
-		method = gd.SpectrumTracker
-		if p <= gd.DenseMaxDim {
-			method = gd.SpectrumDense
-		}
-	}
+	method := gd.ResolveSpectrumMethod(spec.Measure.Method, p)
 	spectrum := SpectrumBytes(p, max(spec.Measure.TopK, 1), method)
 	// The trace: a row per recorded step (about 100 bytes with a
 	// measurement), and its CSV text when written; the flow's the same.

@@ -51,6 +51,19 @@ type SpectrumSettings struct {
 	Tol float64
 }
 
+// ResolveSpectrumMethod returns the method NewSpectrum uses for p
+// parameters: SpectrumAuto (or "") resolved to SpectrumDense or
+// SpectrumTracker, any other name as given.
+func ResolveSpectrumMethod(method string, p int) string {
+	if method != "" && method != SpectrumAuto {
+		return method
+	}
+	if p <= DenseMaxDim {
+		return SpectrumDense
+	}
+	return SpectrumTracker
+}
+
 // NewSpectrum returns the estimator the settings describe for objectives
 // with p parameters. Each returned Spectrum keeps its own workspace (and, for
 // the tracker, what it learnt at the previous call), so use one per sequence
@@ -64,15 +77,8 @@ func NewSpectrum(p int, s SpectrumSettings) (Spectrum, error) {
 	if tol <= 0 {
 		tol = DefaultSpectrumTol
 	}
-	method := s.Method
-	if method == "" || method == SpectrumAuto {
-		method = SpectrumTracker
-		if p <= DenseMaxDim {
-			method = SpectrumDense
-		}
-	}
 	settings := hessian.Settings{Top: k, Tol: tol}
-	switch method {
+	switch method := ResolveSpectrumMethod(s.Method, p); method {
 	case SpectrumDense:
 		return &estimated{est: &hessian.DenseSolver{Top: k}, method: method}, nil
 	case SpectrumLanczos:
