@@ -8,6 +8,7 @@ import (
 	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/data"
 	"github.com/eoskit/eoskit/sim/gd"
+	"github.com/eoskit/eoskit/sim/hessian"
 )
 
 // buildEnv is what model and data builders may use.
@@ -155,15 +156,14 @@ func checkRunMemory(spec *Spec, p int) error {
 // eigenvalues of a p-parameter Hessian by the given method (gd.SpectrumDense,
 // gd.SpectrumLanczos or gd.SpectrumTracker): the assembled matrix, its
 // eigenvectors and dsyev's work space for the dense path (24·p² bytes); the
-// basis and its images, and for the tracker its history and spectral caches,
-// for the matrix-free ones.
+// estimators' own workspace (hessian's WorkspaceFloats) for the others.
 func SpectrumBytes(p, k int, method string) float64 {
-	fp := float64(p)
+	s := hessian.Settings{Top: k}
 	switch method {
 	case gd.SpectrumDense:
-		return 24 * fp * fp
+		return 24 * float64(p) * float64(p)
 	case gd.SpectrumLanczos:
-		return 8 * fp * (2*float64(max(30, 2*k+10)) + 10)
+		return 8 * s.WorkspaceFloats(p)
 	}
-	return 8 * fp * (2*float64(max(40, 2*k+10)) + 4*float64(k) + 4*32 + 10)
+	return 8 * hessian.TrackerSettings{Settings: s}.WorkspaceFloats(p)
 }

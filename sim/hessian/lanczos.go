@@ -1,6 +1,7 @@
 package hessian
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/floats"
@@ -71,6 +72,25 @@ type Settings struct {
 // DefaultTol is the default relative residual tolerance.
 const DefaultTol = 1e-8
 
+// basisRows returns the number of basis vectors the settings allow for
+// dimension p (MaxKrylov, or its default max(def, 2(Top+Bottom)+10), capped
+// at p).
+func (s Settings) basisRows(p, def int) int {
+	m := s.MaxKrylov
+	if m == 0 {
+		m = max(def, 2*(max(s.Top+s.Bottom, 1))+10)
+	}
+	return min(m, p)
+}
+
+// WorkspaceFloats returns about how many float64 values a LanczosSolver
+// with these settings keeps for a p-dimensional operator: its basis and
+// their images, and a few work vectors. It is for planning memory (24·p²
+// bytes would be the dense path's).
+func (s Settings) WorkspaceFloats(p int) float64 {
+	return float64(p) * float64(2*s.basisRows(p, 30)+10)
+}
+
 // resolved returns the settings with defaults filled in for dimension p,
 // and the effective basis size.
 func (s Settings) resolved(p int, who string) (Settings, int) {
@@ -88,7 +108,7 @@ func (s Settings) resolved(p int, who string) (Settings, int) {
 	}
 	k := s.Top + s.Bottom
 	if s.MaxKrylov == 0 {
-		s.MaxKrylov = max(30, 2*k+10)
+		s.MaxKrylov = s.basisRows(math.MaxInt, 30)
 	}
 	if s.MaxHVPs == 0 {
 		s.MaxHVPs = 5000

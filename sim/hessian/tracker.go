@@ -166,6 +166,21 @@ type Tracker struct {
 	nblock int // rows of the warm block in the active space
 }
 
+// WorkspaceFloats returns about how many float64 values a Tracker with
+// these settings keeps for a p-dimensional operator: the solver's basis and
+// images and work vectors, the eigenvectors of the last 2·maxLag estimates
+// and the spectral caches (see Settings.WorkspaceFloats).
+func (s TrackerSettings) WorkspaceFloats(p int) float64 {
+	ncap := s.Cache
+	if ncap == 0 {
+		ncap = defaultCache
+	}
+	ncap = min(max(ncap, 0), p)
+	k := max(s.Top+s.Bottom, 1)
+	basis := s.Settings.basisRows(p, defaultTrackKrylov)
+	return float64(p) * float64(2*basis+10+2*maxLag*k+(maxLag+2)*ncap)
+}
+
 // NewTracker returns a tracker with the given settings.
 func NewTracker(s TrackerSettings) *Tracker { return &Tracker{Settings: s} }
 
@@ -200,7 +215,7 @@ func (tr *Tracker) Estimate(op sim.Operator) (Result, error) {
 	p := op.Dim()
 	ts := tr.Settings
 	if ts.MaxKrylov == 0 {
-		ts.MaxKrylov = max(defaultTrackKrylov, 2*(ts.Top+ts.Bottom)+10)
+		ts.MaxKrylov = ts.Settings.basisRows(math.MaxInt, defaultTrackKrylov)
 	}
 	s, mmax := ts.Settings.resolved(p, "Tracker")
 	extra := ts.Extra
