@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -22,38 +23,21 @@ func TestPackPathsAgree(t *testing.T) {
 		for _, mn := range []int{1, 5, 6, 7, 8, 9, 17, 48} {
 			for _, trans := range []bool{false, true} {
 				ld := kc + mn + 3
-				a := make([]float64, (kc+mn+2)*ld)
-				for i := range a {
-					a[i] = rng.NormFloat64()
-				}
+				a := randNormals(rng, (kc+mn+2)*ld, 1)
 				// packA at offset (ic, pc) = (1, 2) of the stored matrix.
 				na := roundUp(mn, mr) * kc
 				g, v := make([]float64, na), make([]float64, na)
 				packA(isaGeneric, g, trans, a, ld, 1, 2, mn, kc)
 				packA(isaAVX2, v, trans, a, ld, 1, 2, mn, kc)
-				if i := firstDiff(g, v); i >= 0 {
-					t.Fatalf("packA kc=%d mc=%d tA=%v: element %d = %v, want %v", kc, mn, trans, i, v[i], g[i])
-				}
+				sameBits(t, fmt.Sprintf("packA kc=%d mc=%d tA=%v", kc, mn, trans), v, g)
 				nb := roundUp(mn, nr) * kc
 				g, v = make([]float64, nb), make([]float64, nb)
 				packB(isaGeneric, g, trans, a, ld, 2, 1, kc, mn)
 				packB(isaAVX2, v, trans, a, ld, 2, 1, kc, mn)
-				if i := firstDiff(g, v); i >= 0 {
-					t.Fatalf("packB kc=%d nc=%d tB=%v: element %d = %v, want %v", kc, mn, trans, i, v[i], g[i])
-				}
+				sameBits(t, fmt.Sprintf("packB kc=%d nc=%d tB=%v", kc, mn, trans), v, g)
 			}
 		}
 	}
-}
-
-// firstDiff returns the first index where a and b differ in bits, or -1.
-func firstDiff(a, b []float64) int {
-	for i := range a {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return -1
 }
 
 // TestGemvTailsMatchAVX2 checks that the rows (and columns) the AVX2 GEMV
@@ -70,14 +54,7 @@ func TestGemvTailsMatchAVX2(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	for _, n := range []int{1, 7, 9, 37, 70} {
 		const m, lda = 7, 80 // rows 4..6 go to the tail
-		a := make([]float64, m*lda)
-		x := make([]float64, max(n, m))
-		for i := range a {
-			a[i] = rng.NormFloat64()
-		}
-		for i := range x {
-			x[i] = rng.NormFloat64()
-		}
+		a, x := randNormals(rng, m*lda, 1), randNormals(rng, max(n, m), 1)
 		y := make([]float64, m)
 		be.Gemv(false, m, n, 1, a, lda, x, 0, y)
 		ref := make([]float64, 4)
@@ -91,14 +68,7 @@ func TestGemvTailsMatchAVX2(t *testing.T) {
 	// Transposed: with 37 columns, columns 32..36 are the tail; shifted by
 	// five they are the end of one 32-column block.
 	const m, n, lda = 9, 37, 40
-	a := make([]float64, m*lda)
-	x := make([]float64, m)
-	for i := range a {
-		a[i] = rng.NormFloat64()
-	}
-	for i := range x {
-		x[i] = rng.NormFloat64()
-	}
+	a, x := randNormals(rng, m*lda, 1), randNormals(rng, m, 1)
 	y := make([]float64, n)
 	be.Gemv(true, m, n, 1, a, lda, x, 0, y)
 	ref := make([]float64, 32)
@@ -119,10 +89,7 @@ func TestGemvN1(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(13, 17))
 	for n := 0; n <= 40; n++ {
-		a, x := make([]float64, n+1), make([]float64, n+1)
-		for i := range a {
-			a[i], x[i] = rng.NormFloat64(), rng.NormFloat64()
-		}
+		a, x := randNormals(rng, n+1, 1), randNormals(rng, n+1, 1)
 		var s [8]float64
 		n8 := n &^ 7
 		for j := 0; j < n8; j++ {
