@@ -20,6 +20,10 @@ const (
 // widths returns the network widths m the benchmarks use.
 func widths() []int { return []int{64, 512, 4096} }
 
+// trackerDim is the parameter count of the anchors' m = 512 network,
+// m·(d+1).
+const trackerDim = 512 * (dInputs + 1)
+
 // naiveMaxFlops keeps the naive reference off the largest shapes (over a
 // second per call).
 const naiveMaxFlops = 3e8
@@ -60,7 +64,10 @@ func (s gemmShape) String() string {
 // gemmShapes are the simulator's GEMMs for each width m: the forward
 // Z = X·Wᵀ ((n×d)·(d×m), B transposed), the gradient g_W = Gᵀ·X
 // ((m×n)·(n×d), A transposed), the same products with the other storage
-// orders, and square 512 and 1024 for reference against OpenBLAS.
+// orders, square 512 and 1024 for reference against OpenBLAS, and the
+// Hessian tracker's cache update at the anchors' m = 512 (p = 16896
+// parameters): a Gram block of 10 new rows against the 32 cached ones
+// (A·Bᵀ with long rows) and the rebuild of 32 rows from 32 (Aᵀ·B).
 func gemmShapes() []gemmShape {
 	var s []gemmShape
 	for _, m := range widths() {
@@ -74,6 +81,8 @@ func gemmShapes() []gemmShape {
 		gemmShape{true, true, 512, dInputs, nSamples},
 		gemmShape{false, false, 512, 512, 512},
 		gemmShape{false, false, 1024, 1024, 1024},
+		gemmShape{false, true, 10, 32, trackerDim},
+		gemmShape{true, false, 32, trackerDim, 32},
 	)
 	return s
 }

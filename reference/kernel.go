@@ -387,6 +387,7 @@ func threadCases(rng *rand.Rand) ([]gemmCase, []gemvCase) {
 		newGemmCase(rng, false, false, 513, 65, 300, 1, 0.25),
 		newGemmCase(rng, true, true, 65, 513, 600, -1, 0),
 		newGemmCase(rng, false, true, 500, 4096, 32, 1, 0),
+		newGemmCase(rng, false, true, 40, 32, 4000, 1, 0.5), // long rows (asm: dot products)
 	}
 	vs := []gemvCase{
 		newGemvCase(rng, false, 500, 4096, 1, 0),

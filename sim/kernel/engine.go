@@ -75,6 +75,8 @@ func (s isa) String() string {
 //     assembly kernel), then c = fma(beta, c, alpha·acc) for the first
 //     block (c = alpha·acc when beta is zero) and c = c + alpha·acc for the
 //     others. Edge tiles run the same micro-kernel on a copy of the tile.
+//     On AVX2, C = A·Bᵀ with k > kcMax and at most dotMaxN rows of B runs
+//     as dot products of rows in four lane chains instead (gemmDots).
 //   - GEMV: see gemvRowGo and gemvColsGo.
 //
 // Work is split over goroutines by whole register tiles (rows or columns of
@@ -413,6 +415,10 @@ func (cl *call) run(p int) {
 
 // gemmBlocked computes C = alpha·op(A)·op(B) + beta·C on one goroutine.
 func gemmBlocked(ws *workspace, s isa, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if useDots(s, tA, tB, m, n, k) {
+		gemmDots(ws, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	nb := (k + kcMax - 1) / kcMax
 	kcs := (k + nb - 1) / nb
 	// The packed kc×nc block of B stays in L2 while the tiles sweep it.

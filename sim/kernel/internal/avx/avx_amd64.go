@@ -16,6 +16,14 @@ func Supported() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
 //go:noescape
 func GemmKernel(kc int, a, b, c *float64, ldc int, alpha, beta float64)
 
+// DotTile continues the twelve dot products of the rows a0, a1, a2 with
+// the rows b0 … b3 over their first k values (k a multiple of 4), each as
+// four lane chains: for i < 3, j < 4 and q < 4, acc[(4i+j)*4+q] =
+// fma(a_i[l], b_j[l], acc[(4i+j)*4+q]) for l ≡ q (mod 4), in order of l.
+//
+//go:noescape
+func DotTile(k int, a0, a1, a2, b0, b1, b2, b3 *float64, acc *[48]float64)
+
 // GemvN4 writes the dot products of four rows of A (n ≥ 1 columns, leading
 // dimension lda) with x into out, each as eight lane chains over j ≡ l
 // (mod 8), a tail chain, and ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) + tail.

@@ -26,3 +26,6 @@ func PackT6(k int, src *float64, ld int, dst *float64) { panic("avx: not amd64")
 
 // GemvN1 is not available outside amd64.
 func GemvN1(n int, a *float64, x *float64) float64 { panic("avx: not amd64") }
+
+// DotTile is not available outside amd64.
+func DotTile(k int, a0, a1, a2, b0, b1, b2, b3 *float64, acc *[48]float64) { panic("avx: not amd64") }

@@ -6,7 +6,8 @@
 // Each kernel runs the operation sequence of its pure-Go counterpart in
 // sim/kernel: the GEMM and GEMV kernels (GemmKernel, Tiles, GemvN4,
 // GemvT32) that of gemmKernelGo, tileGo, gemvRowGo and gemvColsGo with every
-// multiply-add fused; Tanh, TanhDot and the row passes (TanhGradRow,
+// multiply-add fused; DotTile the lane chains of gemmDots (sim/kernel
+// spells them with math.FMA in its tests); Tanh, TanhDot and the row passes (TanhGradRow,
 // TanhHVPDot, TanhHVPRow) that of kernel.Tanh and rows.go bit for bit (the
 // Go forms spell their fused multiply-adds with math.FMA). Callers must
 // check Supported first; outside amd64 the functions panic.
