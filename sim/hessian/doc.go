@@ -27,8 +27,9 @@
 //     from them (a warm block of the previous eigenvectors and those of the
 //     step before, expanded by Davidson steps preconditioned with a cached
 //     approximate partial eigendecomposition of the earlier operators); it
-//     recognises two interleaved sequences (GD iterates and their period-2
-//     centres) and keeps them apart, keeps the neighbouring eigenvectors in
+//     recognises up to four interleaved sequences (GD iterates and their
+//     period-2 centres, the iterates possibly alternating between the two
+//     phases of a 2-cycle) and keeps them apart, keeps the neighbouring eigenvectors in
 //     every warm space, and runs periodic and triggered deflation checks
 //     that catch eigenvalue crossings from outside the tracked vectors.
 //

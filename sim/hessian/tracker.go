@@ -32,7 +32,7 @@ type TrackerSettings struct {
 	// estimates of the same sequence (see Tracker). Default 40.
 	CheckEvery int
 	// Cache is the number of approximate eigenpairs kept as the
-	// preconditioner of the warm solves (memory: 4·Cache·p floats).
+	// preconditioner of the warm solves (memory: 6·Cache·p floats).
 	// Default 32, capped at p; a negative value means none (plain
 	// Davidson steps).
 	Cache int
@@ -47,9 +47,13 @@ const (
 )
 
 // maxLag is the longest period of interleaved sequences the tracker
-// recognises: 2, two sequences measured alternately, such as GD iterates
-// and their period-2 centres.
-const maxLag = 2
+// recognises: 4. GD iterates and their period-2 centres, measured
+// alternately, have period 2; measured every odd number of steps on a
+// 2-cycle, the iterates alternate between its two phases, and the same
+// phase comes back every fourth call (with period 2 the warm starts came
+// from the other phase: teacher-eos measured every 5 steps cost 15.6 HVPs
+// per estimate and 220 deflation checks, with period 4 9.1 and 54).
+const maxLag = 4
 
 // poorStart is the relative residual of the best vector of the warm block
 // above which the warm start is abandoned for a cold one: the operator
@@ -88,11 +92,13 @@ func (s *snapshot) row(i, p int) []float64 { return s.vec[i*p : (i+1)*p] }
 // eigenvectors drift, so the Rayleigh–Ritz step extrapolates along a smooth
 // path), and expands that block by preconditioned Davidson steps until
 // every wanted pair meets Tol. The period is 1 for a plain sequence; when
-// the calls interleave two sequences (GD iterates and their period-2
-// centres θ̄_k, measured alternately by gd.Recorder), the tracker detects
-// it from the overlaps of the returned vectors with those of the two
-// previous calls and keeps the two sequences apart: each warm start, cache
-// and check counter comes from the same sequence.
+// the calls interleave up to four sequences (GD iterates and their
+// period-2 centres θ̄_k, measured alternately by gd.Recorder: period 2, or
+// 4 when the measurements are an odd number of steps apart and the
+// iterates alternate between the phases of a 2-cycle), the tracker detects
+// it from the overlaps of the returned vectors with those of the four
+// previous calls and keeps the sequences apart: each warm start, cache and
+// check counter comes from the same sequence.
 //
 // Preconditioner. The tracker keeps, for each of the last calls, a cache of
 // about Cache approximate eigenpairs at the wanted ends: after every solve
@@ -128,20 +134,20 @@ func (s *snapshot) row(i, p int) []float64 { return s.vec[i*p : (i+1)*p] }
 // Delay: an eigenvalue that rises past a wanted one unseen is reported at
 // the latest by the first deflation check after the crossing, that is
 // after at most CheckEvery−1 wrong estimates of that sequence:
-// CheckEvery−1 calls for a plain sequence, 2(CheckEvery−1) calls for two
+// CheckEvery−1 calls for a plain sequence, L(CheckEvery−1) calls for L
 // interleaved ones (a check finds an eigenvalue beyond the k-th one as any
 // Krylov run from a random vector does: unless the random vector is nearly
 // orthogonal to its eigenvector). CheckAlways removes the delay at the
 // price of a check per estimate.
 //
 // Cost at relative residual 1e-6, checks and cold starts included (HVP
-// counts are deterministic): 7.6 HVPs per estimate on the Python anchors'
+// counts are deterministic): 7.7 HVPs per estimate on the Python anchors'
 // Edge-of-Stability run (experiment anchor-eos: two-layer tanh network,
 // m = 512, η = 862, sharpness every 10 GD steps), against 49 for cold
-// Lanczos solves and 57 for ARPACK; 10.5–10.7 on teacher-eos (m = 32, iterates
+// Lanczos solves and 57 for ARPACK; 10.5 on teacher-eos (m = 32, iterates
 // and centres every 20 steps, a Hessian with hundreds of eigenvalues
-// between 0.1 and 0.98 λ_max), against 36 cold; about 6.5 on the small
-// network of the package tests.
+// between 0.1 and 0.98 λ_max), against 36 cold (9.1 every 10 or every 5
+// steps); about 6.5 on the small network of the package tests.
 //
 // The tracker reuses its workspace and does not allocate in steady state.
 // It is not safe for concurrent use.

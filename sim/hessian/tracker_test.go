@@ -2,6 +2,7 @@ package hessian_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -147,61 +148,75 @@ func TestTrackerOutsideCrossing(t *testing.T) {
 	}
 }
 
-// Two sequences measured alternately (like GD iterates and their period-2
-// centres) with unrelated eigenvectors: the tracker detects the period and
-// warm-starts each estimate from its own sequence, so interleaving costs
-// about what two separate trackers cost, and far less than restarting from
-// the other sequence's vectors would (a tracker that ignores the period
-// abandons each such start as poor and solves cold).
+// Sequences measured in turn with unrelated eigenvectors: two like GD
+// iterates and their period-2 centres; four like the same measured every
+// odd number of steps, where the iterates alternate between the two phases
+// of the 2-cycle (iterate, centre, other-phase iterate, centre); three as
+// the case in between. The tracker detects the period and warm-starts each
+// estimate from its own sequence, so interleaving costs about what
+// separate trackers cost, and far less than restarting from another
+// sequence's vectors would (a tracker that ignores the period abandons
+// each such start as poor and solves cold).
 func TestTrackerInterleaved(t *testing.T) {
-	rng := rand.New(rand.NewPCG(33, 34))
-	a := reference.NewSpiked(rng, 300, 0.05, []float64{1, 0.8, 0.6, 0.45, -2})
-	b := reference.NewSpiked(rng, 300, 0.05, []float64{1.2, 0.9, 0.5, -1.5})
-	set := func(k int) {
-		a.SetTime(0.01 * float64(k))
-		b.SetTime(0.012 * float64(k))
-		a.Lambda[0] = 1 + 0.02*math.Sin(0.7*float64(k))
-	}
-	settings := hessian.TrackerSettings{Settings: hessian.Settings{Tol: 1e-6}}
-	both := hessian.NewTracker(settings)
-	ta, tb := hessian.NewTracker(settings), hessian.NewTracker(settings)
-	const n = 30
-	var hBoth, hSep, cold int
-	for k := 0; k < n; k++ {
-		set(k)
-		for _, c := range []struct {
-			op  *reference.Spiked
-			sep *hessian.Tracker
-		}{{a, ta}, {b, tb}} {
-			r, err := both.Estimate(c.op)
-			if err != nil {
-				t.Fatal(err)
+	for nseq := 2; nseq <= 4; nseq++ {
+		t.Run(fmt.Sprintf("sequences=%d", nseq), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(33, 34))
+			ops := []*reference.Spiked{
+				reference.NewSpiked(rng, 300, 0.05, []float64{1, 0.8, 0.6, 0.45, -2}),
+				reference.NewSpiked(rng, 300, 0.05, []float64{1.2, 0.9, 0.5, -1.5}),
+				reference.NewSpiked(rng, 300, 0.05, []float64{0.9, 0.7, 0.65, -1}),
+				reference.NewSpiked(rng, 300, 0.05, []float64{1.1, 0.6, 0.3, -2.5}),
+			}[:nseq]
+			set := func(k int) {
+				for i, op := range ops {
+					op.SetTime((0.01 + 0.002*float64(i)) * float64(k))
+				}
+				ops[0].Lambda[0] = 1 + 0.02*math.Sin(0.7*float64(k))
 			}
-			if got, want := r.Top.Values[0], spikedTop(c.op); math.Abs(got-want) > valueTol {
-				t.Errorf("k=%d: top %v, want %v", k, got, want)
+			settings := hessian.TrackerSettings{Settings: hessian.Settings{Tol: 1e-6}}
+			both := hessian.NewTracker(settings)
+			sep := make([]*hessian.Tracker, nseq)
+			for i := range sep {
+				sep[i] = hessian.NewTracker(settings)
 			}
-			s, err := c.sep.Estimate(c.op)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if k > 1 {
-				hBoth += r.HVPs
-				hSep += s.HVPs
-				if r.Cold {
-					cold++
+			const n = 30
+			var hBoth, hSep, cold int
+			for k := 0; k < n; k++ {
+				set(k)
+				for i, op := range ops {
+					r, err := both.Estimate(op)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got, want := r.Top.Values[0], spikedTop(op); math.Abs(got-want) > valueTol {
+						t.Errorf("k=%d, sequence %d: top %v, want %v", k, i, got, want)
+					}
+					s, err := sep[i].Estimate(op)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if k > 1 {
+						hBoth += r.HVPs
+						hSep += s.HVPs
+						if r.Cold {
+							cold++
+						}
+					}
 				}
 			}
-		}
-	}
-	t.Logf("mean HVPs per estimate: interleaved %.2f, separate trackers %.2f", float64(hBoth)/(2*(n-2)), float64(hSep)/(2*(n-2)))
-	if cold > 0 {
-		t.Errorf("%d cold estimates after the period was detected", cold)
-	}
-	// The caches and check counters of the two sequences live in one
-	// tracker exactly as in two; only the cold start of the second
-	// sequence differs, so the counts agree to a few per cent.
-	if 10*hBoth > 11*hSep {
-		t.Errorf("interleaved %d HVPs, separate %d", hBoth, hSep)
+			est := float64(nseq * (n - 2))
+			t.Logf("mean HVPs per estimate: interleaved %.2f, separate trackers %.2f", float64(hBoth)/est, float64(hSep)/est)
+			if cold > 0 {
+				t.Errorf("%d cold estimates after the period was detected", cold)
+			}
+			// The caches and check counters of the sequences live in one
+			// tracker exactly as in separate ones; only the cold starts of
+			// the later sequences differ, so the counts agree to a few per
+			// cent.
+			if 10*hBoth > 11*hSep {
+				t.Errorf("interleaved %d HVPs, separate %d", hBoth, hSep)
+			}
+		})
 	}
 }
 
