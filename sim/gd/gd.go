@@ -132,13 +132,24 @@ func Run(ctx context.Context, obj sim.Objective, theta0 []float64, s Settings, o
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
+// allFinite reports whether every value of x is finite: v − v is +0 for a
+// finite v and NaN for ±Inf and NaN, so the four running sums stay zero
+// exactly unless some value is not finite (a branch-free scan, 3–3.6
+// times faster than testing each value at p = 16896, BenchmarkAllFinite;
+// it runs at every GD step).
 func allFinite(x []float64) bool {
-	for _, v := range x {
-		if !finite(v) {
-			return false
-		}
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] - x[i]
+		s1 += x[i+1] - x[i+1]
+		s2 += x[i+2] - x[i+2]
+		s3 += x[i+3] - x[i+3]
 	}
-	return true
+	for ; i < len(x); i++ {
+		s0 += x[i] - x[i]
+	}
+	return (s0+s1)+(s2+s3) == 0
 }
 
 // Norm returns the Euclidean norm of x. The plain sum of squares is used when it
