@@ -47,6 +47,10 @@ import (
 //     alternately on one estimator (400 estimates). Its Hessian has hundreds
 //     of eigenvalues between 0.1 and 0.98 λ_max, the hardest case for
 //     tracking. Skipped under -short.
+//   - teacher-eos-centres-every5 (tracker only): the same run measured
+//     every 5 steps (1600 estimates), an odd period on which the iterates
+//     alternate between the two phases of the 2-cycle: the tracker must
+//     recognise a period of 4 calls. Skipped under -short.
 //
 //	go test ./benchmarks -run '^$' -bench 'Sharpness' -benchtime 5x
 //	go test ./benchmarks -run '^$' -bench 'SharpnessTracking/.*/problem=twolayer' -benchtime 1x
@@ -156,19 +160,24 @@ func BenchmarkSharpnessTracking(b *testing.B) {
 			hessBenchTrack(b, m.new, len(thetas), func(k int) sim.Operator { return sim.HessianAt(net, thetas[k]) })
 		})
 	}
-	obj, seq := hessTeacherEoS(b)
+	obj, seq := hessTeacherEoS(b, 0)
 	for _, m := range methods {
 		b.Run("method="+m.name+"/problem=teacher-eos-centres", func(b *testing.B) {
 			hessBenchTrack(b, m.new, len(seq), func(k int) sim.Operator { return sim.HessianAt(obj, seq[k]) })
 		})
 	}
+	obj, seq = hessTeacherEoS(b, 5)
+	b.Run("method=tracker/problem=teacher-eos-centres-every5", func(b *testing.B) {
+		hessBenchTrack(b, methods[0].new, len(seq), func(k int) sim.Operator { return sim.HessianAt(obj, seq[k]) })
+	})
 }
 
 // hessTeacherEoS runs the embedded experiment teacher-eos (4000 GD steps)
 // and returns its objective and the points gd.Recorder measures, in its
 // order: θ_0, then θ_k and θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4 for
-// k = 20, 40, …, 3980, then θ_4000.
-func hessTeacherEoS(b *testing.B) (sim.Objective, [][]float64) {
+// k = 20, 40, …, 3980, then θ_4000; every > 0 measures every that many
+// steps instead of the spec's 20.
+func hessTeacherEoS(b *testing.B, every int) (sim.Objective, [][]float64) {
 	b.Helper()
 	spec, err := experiment.Embedded("teacher-eos")
 	if err != nil {
@@ -179,7 +188,10 @@ func hessTeacherEoS(b *testing.B) (sim.Objective, [][]float64) {
 		b.Fatal(err)
 	}
 	obj, theta := exp.Objective, append([]float64(nil), exp.Theta0...)
-	eta, steps, every := spec.GD.Eta, spec.GD.Steps, spec.Measure.SharpnessEvery
+	eta, steps := spec.GD.Eta, spec.GD.Steps
+	if every <= 0 {
+		every = spec.Measure.SharpnessEvery
+	}
 	g := make([]float64, len(theta))
 	prev := make([]float64, len(theta))
 	var seq [][]float64

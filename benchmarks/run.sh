@@ -31,6 +31,10 @@ while getopts "n:b:t:c:x:o:h" opt; do
 done
 
 root=$(git rev-parse --show-toplevel)
+case $out in
+"" | /*) ;;
+*) out=$PWD/$out ;; # -o is relative to where run.sh was called from
+esac
 cd "$root/benchmarks"
 if [ -z "$out" ]; then
 	out=results/$(date -u +%Y-%m-%dT%H%M).txt

@@ -504,7 +504,7 @@ func (tr *Tracker) escaped(e *engine, top, bot int) bool {
 }
 
 // keep stores the returned eigenpairs as the snapshot of this estimate and
-// detects the period of the sequence: the earlier estimate (one or two
+// detects the period of the sequence: the earlier estimate (one to maxLag
 // calls back) whose vectors the new ones overlap most.
 func (tr *Tracker) keep(res Result, from *snapshot, since int) {
 	p := tr.p

@@ -2,7 +2,6 @@ package hessian_test
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -151,27 +150,42 @@ func TestTrackerOutsideCrossing(t *testing.T) {
 // Sequences measured in turn with unrelated eigenvectors: two like GD
 // iterates and their period-2 centres; four like the same measured every
 // odd number of steps, where the iterates alternate between the two phases
-// of the 2-cycle (iterate, centre, other-phase iterate, centre); three as
-// the case in between. The tracker detects the period and warm-starts each
+// of the 2-cycle (iterate, centre, other-phase iterate, centre: the pattern
+// itself is the last case, whose centres come back every two calls and the
+// iterates every four); three as the case in between. The tracker detects
+// the period and warm-starts each
 // estimate from its own sequence, so interleaving costs about what
 // separate trackers cost, and far less than restarting from another
 // sequence's vectors would (a tracker that ignores the period abandons
 // each such start as poor and solves cold).
 func TestTrackerInterleaved(t *testing.T) {
-	for nseq := 2; nseq <= 4; nseq++ {
-		t.Run(fmt.Sprintf("sequences=%d", nseq), func(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		order []int // the operators of the pool measured in turn
+	}{
+		{"sequences=2", []int{0, 1}},
+		{"sequences=3", []int{0, 1, 2}},
+		{"sequences=4", []int{0, 1, 2, 3}},
+		{"iterate-centre-iterate-centre", []int{0, 2, 1, 2}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(33, 34))
-			ops := []*reference.Spiked{
+			pool := []*reference.Spiked{
 				reference.NewSpiked(rng, 300, 0.05, []float64{1, 0.8, 0.6, 0.45, -2}),
 				reference.NewSpiked(rng, 300, 0.05, []float64{1.2, 0.9, 0.5, -1.5}),
 				reference.NewSpiked(rng, 300, 0.05, []float64{0.9, 0.7, 0.65, -1}),
 				reference.NewSpiked(rng, 300, 0.05, []float64{1.1, 0.6, 0.3, -2.5}),
-			}[:nseq]
+			}
+			ops := make([]*reference.Spiked, len(c.order))
+			for i, j := range c.order {
+				ops[i] = pool[j]
+			}
+			nseq := len(ops)
 			set := func(k int) {
-				for i, op := range ops {
+				for i, op := range pool {
 					op.SetTime((0.01 + 0.002*float64(i)) * float64(k))
 				}
-				ops[0].Lambda[0] = 1 + 0.02*math.Sin(0.7*float64(k))
+				pool[0].Lambda[0] = 1 + 0.02*math.Sin(0.7*float64(k))
 			}
 			settings := hessian.TrackerSettings{Settings: hessian.Settings{Tol: 1e-6}}
 			both := hessian.NewTracker(settings)
@@ -210,9 +224,9 @@ func TestTrackerInterleaved(t *testing.T) {
 				t.Errorf("%d cold estimates after the period was detected", cold)
 			}
 			// The caches and check counters of the sequences live in one
-			// tracker exactly as in separate ones; only the cold starts of
-			// the later sequences differ, so the counts agree to a few per
-			// cent.
+			// tracker exactly as in separate ones (one per position in the
+			// turn); only the cold starts of the later sequences differ, so
+			// the counts agree to a few per cent.
 			if 10*hBoth > 11*hSep {
 				t.Errorf("interleaved %d HVPs, separate %d", hBoth, hSep)
 			}

@@ -9,13 +9,14 @@ import (
 // Products C = A·Bᵀ of a few long rows by a few others skip the packing of
 // gemmBlocked on AVX2: the Gram blocks of the Hessian tracker's spectral
 // cache (at most 40 rows by 32, rows of p ≈ 17000 values) spent over half
-// of their time in the transposing copies of the packed driver, which ran
-// them at 12 GFLOP/s single-threaded at p = 16896; as dot products of rows
-// (gemmDots) they run 1.7–3× faster, at the speed of reading the rows.
+// of their time in the transposing copies of the packed driver (pprof),
+// which ran a block of 10 rows by 32 at p = 16896 at 13 GFLOP/s single-
+// threaded; as dot products of rows (gemmDots) it takes 0.56 ms instead of
+// 0.81 (six interleaved rounds: benchmarks/results/2026-11-27T1440-gram-ab.txt).
 const (
-	// dotChunkMax bounds the k-range of one DotTile call: four rows of B
-	// and three of A (7·dotChunkMax floats, 28 KiB) stay in L1 across the
-	// calls of one column block, and the chunk of all m rows of A in L2.
+	// dotChunkMax bounds the k-range of one DotTile call: the chunk of the
+	// four rows of B of a column block (16 KiB) stays in L1 across its
+	// calls, and the chunk of all m rows of A in L2.
 	dotChunkMax = 512
 	// dotMax and dotMinK select gemmDots: at most dotMax rows in A and in
 	// B, and a depth beyond one packed block. Products with more rows
@@ -24,8 +25,10 @@ const (
 	dotMinK = kcMax + 1
 )
 
-// useDots reports whether gemmBlocked runs C = alpha·A·Bᵀ + beta·C as
-// blocks of dot products of rows (gemmDots).
+// useDots reports whether a GEMM call runs C = alpha·A·Bᵀ + beta·C as
+// blocks of dot products of rows (gemmDots) instead of gemmBlocked. It is
+// decided once per call on the whole shape: the parts of a split call are
+// smaller, and a part taking the other path would change the bits.
 func useDots(s isa, tA, tB bool, m, n, k int) bool {
 	return s == isaAVX2 && !tA && tB && k >= dotMinK && m <= dotMax && n <= dotMax
 }

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+
+	"github.com/eoskit/eoskit/internal/allocs"
 )
 
 // dotsReference computes C = alpha·A·Bᵀ + beta·C with the operations
@@ -28,12 +31,12 @@ func dotsReference(m, n, k int, alpha float64, a []float64, lda int, b []float64
 }
 
 // TestGemmDotsExact checks that the asm variant's A·Bᵀ products with long
-// rows (the gemmDots path: k > kcMax, at most dotMaxN rows of B) carry out
+// rows (the gemmDots path: k > kcMax, at most dotMax rows in A and in B) carry out
 // exactly the documented operations, bit for bit, for row counts around the
 // 3×4 blocks, depths around the lane width and the chunk length, leading
-// dimensions beyond the row length, and the alpha/beta epilogues. Exact
-// agreement also shows that the zero rows padding the last blocks never
-// reach a result.
+// dimensions beyond the row length, and the alpha/beta epilogues (with
+// beta = 0, C is NaN and must not be read). Exact agreement also shows that
+// the zero rows padding the last blocks never reach a result.
 func TestGemmDotsExact(t *testing.T) {
 	if detectISA() != isaAVX2 {
 		t.Skip("no AVX2+FMA on this CPU: gemmDots is not used")
@@ -53,6 +56,11 @@ func TestGemmDotsExact(t *testing.T) {
 				lda, ldb, ldc := k+rng.IntN(5), k+rng.IntN(5), n+rng.IntN(3)
 				a, b := randNormals(rng, m*lda, 1), randNormals(rng, n*ldb, 1)
 				c0 := randNormals(rng, m*ldc, 1)
+				if ab[1] == 0 {
+					for i := range c0 {
+						c0[i] = math.NaN()
+					}
+				}
 				got, want := append([]float64(nil), c0...), append([]float64(nil), c0...)
 				be.Gemm(false, true, m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc)
 				dotsReference(m, n, k, ab[0], a, lda, b, ldb, ab[1], want, ldc)
@@ -63,21 +71,25 @@ func TestGemmDotsExact(t *testing.T) {
 }
 
 // TestGemmDotsAllocs checks that the dot-product path allocates nothing
-// per call once its workspace exists, on one goroutine and split into
-// parts.
+// per call once its workspace exists, at GOMAXPROCS 1 and 2, on one
+// goroutine (2.6 MFLOP, below parGemmFlops) and split into parts (102
+// MFLOP).
 func TestGemmDotsAllocs(t *testing.T) {
 	if detectISA() != isaAVX2 {
 		t.Skip("no AVX2+FMA on this CPU: gemmDots is not used")
 	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	be := NewAsm()
 	rng := rand.New(rand.NewPCG(47, 53))
-	for _, k := range []int{1000, 40000} { // 2.6 and 102 MFLOP: one part, then several
+	for _, k := range []int{1000, 40000} {
 		a, b := randNormals(rng, 40*k, 1), randNormals(rng, 32*k, 1)
 		c := make([]float64, 40*32)
 		run := func() { be.Gemm(false, true, 40, 32, k, 1, a, k, b, k, 0, c, 32) }
-		run()
-		if n := testing.AllocsPerRun(5, run); n != 0 {
-			t.Errorf("k=%d: %v allocations per call", k, n)
+		for _, procs := range []int{1, 2} {
+			runtime.GOMAXPROCS(procs)
+			if n := allocs.PerCall(20, run); n != 0 {
+				t.Errorf("k=%d, GOMAXPROCS=%d: %v allocations per call", k, procs, n)
+			}
 		}
 	}
 }

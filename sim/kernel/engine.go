@@ -75,8 +75,10 @@ func (s isa) String() string {
 //     assembly kernel), then c = fma(beta, c, alpha·acc) for the first
 //     block (c = alpha·acc when beta is zero) and c = c + alpha·acc for the
 //     others. Edge tiles run the same micro-kernel on a copy of the tile.
-//     On AVX2, C = A·Bᵀ with k > kcMax and at most dotMaxN rows of B runs
-//     as dot products of rows in four lane chains instead (gemmDots).
+//     On AVX2, C = A·Bᵀ with k > kcMax and at most dotMax rows in A and
+//     in B runs as dot products of rows in four lane chains instead
+//     (gemmDots). The path is chosen on the whole call's shape, so that
+//     every part of a split call takes the same one.
 //   - GEMV: see gemvRowGo and gemvColsGo.
 //
 // Work is split over goroutines by whole register tiles (rows or columns of
@@ -201,6 +203,7 @@ type call struct {
 	lda, ldb, ldc int
 	parts         int
 	rows          bool // split rows of C (true) or columns
+	dots          bool // gemmDots, chosen on the whole call's shape (never a part's)
 	fn            func(part int)
 	ws            [maxParts]workspace
 
@@ -306,6 +309,7 @@ func (e *engine) gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda 
 	}
 	cl := e.getCall()
 	cl.op, cl.tA, cl.tB, cl.rows = opGemm, tA, tB, rows
+	cl.dots = useDots(e.isa, tA, tB, m, n, k)
 	cl.m, cl.n, cl.k, cl.alpha, cl.beta = m, n, k, alpha, beta
 	cl.a, cl.b, cl.c, cl.lda, cl.ldb, cl.ldc = a, b, c, lda, ldb, ldc
 	e.dispatch(cl, parts, parts-1)
@@ -393,7 +397,11 @@ func (cl *call) run(p int) {
 				n = hi - lo
 			}
 		}
-		if m > 0 && n > 0 {
+		switch {
+		case m == 0 || n == 0:
+		case cl.dots:
+			gemmDots(ws, m, n, cl.k, cl.alpha, a, cl.lda, b, cl.ldb, cl.beta, c, cl.ldc)
+		default:
 			gemmBlocked(ws, cl.isa, cl.tA, cl.tB, m, n, cl.k, cl.alpha, a, cl.lda, b, cl.ldb, cl.beta, c, cl.ldc)
 		}
 	case opGemv:
@@ -415,10 +423,6 @@ func (cl *call) run(p int) {
 
 // gemmBlocked computes C = alpha·op(A)·op(B) + beta·C on one goroutine.
 func gemmBlocked(ws *workspace, s isa, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if useDots(s, tA, tB, m, n, k) {
-		gemmDots(ws, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	nb := (k + kcMax - 1) / kcMax
 	kcs := (k + nb - 1) / nb
 	// The packed kc×nc block of B stays in L2 while the tiles sweep it.

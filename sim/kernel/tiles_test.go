@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+
+	"github.com/eoskit/eoskit/internal/allocs"
 )
 
 // tilers returns the Tiler variants, with the asm variant also forced onto
@@ -172,9 +174,9 @@ func TestParallel(t *testing.T) {
 			}
 			var sum atomic.Int64
 			fn := func(p int) { sum.Add(int64(p)) }
-			allocs := testing.AllocsPerRun(20, func() { v.t.Parallel(4, fn) })
-			if allocs != 0 {
-				t.Errorf("%s GOMAXPROCS=%d: Parallel allocates %v per call", v.name, procs, allocs)
+			n := allocs.PerCall(20, func() { v.t.Parallel(4, fn) })
+			if n != 0 {
+				t.Errorf("%s GOMAXPROCS=%d: Parallel allocates %v per call", v.name, procs, n)
 			}
 			if want := int64(21 * 6); sum.Load() != want {
 				t.Errorf("%s: parts summed to %d, want %d", v.name, sum.Load(), want)

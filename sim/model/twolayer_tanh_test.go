@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/eoskit/eoskit/internal/allocs"
 	"github.com/eoskit/eoskit/reference"
 	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/kernel"
@@ -252,8 +253,7 @@ func TestTwoLayerTanhAllocs(t *testing.T) {
 				}
 			}},
 		} {
-			c.f()
-			if n := testing.AllocsPerRun(5, c.f); n != 0 {
+			if n := allocs.PerCall(50, c.f); n != 0 {
 				t.Errorf("GOMAXPROCS=%d: %s allocates %v times per call", procs, c.name, n)
 			}
 		}
