@@ -71,7 +71,7 @@ func cmdSpectrum(args []string, stdout io.Writer) (int, error) {
 	if *k < 1 || *k+nb > p {
 		return exitBadInput, usageError{fmt.Sprintf("-k %d: need 1 ≤ k and %d eigenvalues ≤ %d parameters", *k, *k+nb, p)}
 	}
-	if b := experiment.SpectrumBytes(p, *k+nb, *method); b > experiment.MaxRunBytes {
+	if b := experiment.SpectrumBytes(p, *k+nb, *method, 1); b > experiment.MaxRunBytes { // one estimate: no sequence
 		flagName := "-k"
 		if *method == "dense" {
 			flagName = "-method dense"

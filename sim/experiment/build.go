@@ -130,7 +130,7 @@ func checkRunMemory(spec *Spec, p int) error {
 	}
 	// The spectrum is measured at least once, at the final iterate.
 	method := gd.ResolveSpectrumMethod(spec.Measure.Method, p)
-	spectrum := SpectrumBytes(p, max(spec.Measure.TopK, 1), method)
+	spectrum := SpectrumBytes(p, max(spec.Measure.TopK, 1), method, trackerPeriods(spec.Measure))
 	// The trace: a row per recorded step (about 100 bytes with a
 	// measurement), and its CSV text when written; the flow's the same.
 	rows := float64(spec.GD.Steps/max(spec.Measure.TraceEvery, 1) + 2)
@@ -156,8 +156,10 @@ func checkRunMemory(spec *Spec, p int) error {
 // eigenvalues of a p-parameter Hessian by the given method (gd.SpectrumDense,
 // gd.SpectrumLanczos or gd.SpectrumTracker): the assembled matrix, its
 // eigenvectors and dsyev's work space for the dense path (24·p² bytes); the
-// estimators' own workspace (hessian's WorkspaceFloats) for the others.
-func SpectrumBytes(p, k int, method string) float64 {
+// estimators' own workspace (hessian's WorkspaceFloats) for the others,
+// the tracker recognising sequences of up to periods interleaved ones
+// (hessian.TrackerSettings.Periods).
+func SpectrumBytes(p, k int, method string, periods int) float64 {
 	s := hessian.Settings{Top: k}
 	switch method {
 	case gd.SpectrumDense:
@@ -165,5 +167,5 @@ func SpectrumBytes(p, k int, method string) float64 {
 	case gd.SpectrumLanczos:
 		return 8 * s.WorkspaceFloats(p)
 	}
-	return 8 * hessian.TrackerSettings{Settings: s}.WorkspaceFloats(p)
+	return 8 * hessian.TrackerSettings{Settings: s, Periods: periods}.WorkspaceFloats(p)
 }

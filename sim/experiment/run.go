@@ -54,7 +54,14 @@ type Result struct {
 // describes it, with k top eigenvalues.
 func (e *Experiment) spectrum(k int) (gd.Spectrum, error) {
 	m := e.Spec.Measure
-	return gd.NewSpectrum(e.Objective.Dim(), gd.SpectrumSettings{Method: m.Method, TopK: k, Tol: m.Tol})
+	return gd.NewSpectrum(e.Objective.Dim(), gd.SpectrumSettings{Method: m.Method, TopK: k, Tol: m.Tol,
+		Periods: trackerPeriods(m)})
+}
+
+// trackerPeriods returns the periods the tracker of a run with these
+// measurements needs (gd.TrackerPeriods).
+func trackerPeriods(m MeasureSpec) int {
+	return gd.TrackerPeriods(m.SharpnessEvery, m.SharpnessCenter != nil && *m.SharpnessCenter)
 }
 
 // maxReservedRows bounds the trace rows reserved before a run (about 14 MB):

@@ -495,3 +495,42 @@ func TestRecorderMeasurementFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackerPeriods checks the period a Recorder's tracker must recognise
+// for each measurement pattern, against the sequence of points it measures
+// on a 2-cycle, phase A or B for iterates (the phase of step k is k mod 2)
+// and C for centres: the shortest period of that sequence, counted in
+// calls, over a long enough run.
+func TestTrackerPeriods(t *testing.T) {
+	for _, every := range []int{1, 2, 3, 5, 10, 20} {
+		for _, centres := range []bool{false, true} {
+			var seq []byte
+			for k := every; len(seq) < 64; k += every {
+				seq = append(seq, 'A'+byte(k%2))
+				if centres {
+					seq = append(seq, 'C')
+				}
+			}
+			period := 1
+			for ; period < len(seq); period++ {
+				ok := true
+				for i := period; i < len(seq); i++ {
+					if seq[i] != seq[i-period] {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					break
+				}
+			}
+			// Never less than 2: on a 4-cycle (period doubling past the
+			// Edge of Stability), iterates an even number of steps apart
+			// alternate between two of its phases.
+			want := max(period, 2)
+			if got := gd.TrackerPeriods(every, centres); got != want {
+				t.Errorf("every=%d centres=%v: TrackerPeriods %d, the sequence %s has period %d", every, centres, got, seq[:8], want)
+			}
+		}
+	}
+}

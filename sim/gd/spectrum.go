@@ -49,6 +49,26 @@ type SpectrumSettings struct {
 	// Tol is the relative residual of the matrix-free methods (≤ 0:
 	// DefaultSpectrumTol); the dense path is exact to round-off.
 	Tol float64
+	// Periods is the tracker's hessian.TrackerSettings.Periods: the
+	// longest period of interleaved sequences it recognises (≤ 0: the
+	// tracker's default, the largest). TrackerPeriods gives what a
+	// Recorder's measurements need.
+	Periods int
+}
+
+// TrackerPeriods returns the longest period of interleaved sequences a
+// tracker sees when a Recorder measures every every steps, with or without
+// the centres θ̄_k: 2 without centres (an odd every on a 2-cycle alternates
+// between its phases; an even one on a 4-cycle between two of them); with
+// centres, which alternate with the iterates, 2 for an even every and 4 for
+// an odd one (iterate, centre, other-phase iterate, centre). Each period
+// costs the tracker (Top+Bottom)·2p + Cache·p floats (see
+// hessian.TrackerSettings.WorkspaceFloats).
+func TrackerPeriods(every int, centres bool) int {
+	if centres && every%2 != 0 {
+		return 4
+	}
+	return 2
 }
 
 // ResolveSpectrumMethod returns the method NewSpectrum uses for p
@@ -84,7 +104,7 @@ func NewSpectrum(p int, s SpectrumSettings) (Spectrum, error) {
 	case SpectrumLanczos:
 		return &estimated{est: hessian.NewLanczosSolver(settings), method: method}, nil
 	case SpectrumTracker:
-		return &estimated{est: hessian.NewTracker(hessian.TrackerSettings{Settings: settings}), method: method}, nil
+		return &estimated{est: hessian.NewTracker(hessian.TrackerSettings{Settings: settings, Periods: s.Periods}), method: method}, nil
 	}
 	return nil, fmt.Errorf("gd: unknown spectrum method %q (want one of %v)", s.Method, SpectrumMethods())
 }

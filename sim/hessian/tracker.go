@@ -32,10 +32,21 @@ type TrackerSettings struct {
 	// estimates of the same sequence (see Tracker). Default 40.
 	CheckEvery int
 	// Cache is the number of approximate eigenpairs kept as the
-	// preconditioner of the warm solves (memory: 6·Cache·p floats).
-	// Default 32, capped at p; a negative value means none (plain
+	// preconditioner of the warm solves (memory: (Periods+2)·Cache·p
+	// floats). Default 32, capped at p; a negative value means none (plain
 	// Davidson steps).
 	Cache int
+	// Periods is the longest period of interleaved sequences the tracker
+	// recognises, 1 to maxPeriods (0 means maxPeriods, larger values are
+	// capped): GD iterates and their period-2 centres measured alternately
+	// have period 2; measured every odd number of steps on a 2-cycle, the
+	// iterates alternate between its two phases, and the same phase comes
+	// back every fourth call. Each period keeps the eigenvectors of two more
+	// estimates and one more cache; a caller that knows its sequence sets
+	// the smallest period that covers it (gd.TrackerPeriods). A sequence of
+	// a longer period is still estimated correctly, from warm starts of the
+	// wrong phase: slower, with more cold restarts.
+	Periods int
 }
 
 // Defaults of TrackerSettings.
@@ -46,14 +57,21 @@ const (
 	defaultTrackKrylov = 40
 )
 
-// maxLag is the longest period of interleaved sequences the tracker
-// recognises: 4. GD iterates and their period-2 centres, measured
-// alternately, have period 2; measured every odd number of steps on a
-// 2-cycle, the iterates alternate between its two phases, and the same
-// phase comes back every fourth call (with period 2 the warm starts came
-// from the other phase: teacher-eos measured every 5 steps cost 15.6 HVPs
-// per estimate and 220 deflation checks, with period 4 9.1 and 54).
-const maxLag = 4
+// maxPeriods is the longest period of interleaved sequences a tracker can
+// recognise (TrackerSettings.Periods), and its default: 4, GD iterates and
+// their centres measured every odd number of steps on a 2-cycle (with
+// period 2 the iterates' warm starts came from the other phase:
+// teacher-eos measured every 5 steps cost 15.6 HVPs per estimate and 220
+// deflation checks, with period 4 9.1 and 54).
+const maxPeriods = 4
+
+// periods returns the resolved TrackerSettings.Periods.
+func (s TrackerSettings) periods() int {
+	if s.Periods <= 0 {
+		return maxPeriods
+	}
+	return min(s.Periods, maxPeriods)
+}
 
 // poorStart is the relative residual of the best vector of the warm block
 // above which the warm start is abandoned for a cold one: the operator
@@ -92,11 +110,11 @@ func (s *snapshot) row(i, p int) []float64 { return s.vec[i*p : (i+1)*p] }
 // eigenvectors drift, so the Rayleigh–Ritz step extrapolates along a smooth
 // path), and expands that block by preconditioned Davidson steps until
 // every wanted pair meets Tol. The period is 1 for a plain sequence; when
-// the calls interleave up to four sequences (GD iterates and their
+// the calls interleave up to Periods sequences (GD iterates and their
 // period-2 centres θ̄_k, measured alternately by gd.Recorder: period 2, or
 // 4 when the measurements are an odd number of steps apart and the
 // iterates alternate between the phases of a 2-cycle), the tracker detects
-// it from the overlaps of the returned vectors with those of the four
+// it from the overlaps of the returned vectors with those of the Periods
 // previous calls and keeps the sequences apart: each warm start, cache and
 // check counter comes from the same sequence.
 //
@@ -163,9 +181,9 @@ type Tracker struct {
 	nw   int // wanted pairs
 	ncap int // cache rows
 
-	hist   [2 * maxLag]snapshot  // hist[c mod 2·maxLag]: estimate c
-	caches [maxLag + 1]specCache // caches[c mod (maxLag+1)]: cache after estimate c
-	tmp    specCache             // scratch of merger
+	hist   []snapshot  // hist[c mod 2·periods]: estimate c
+	caches []specCache // caches[c mod (periods+1)]: cache after estimate c
+	tmp    specCache   // scratch of merger
 	merger cacheMerger
 	count  int // estimates since the last cold start
 	lag    int // period of the sequence, as last detected
@@ -174,8 +192,8 @@ type Tracker struct {
 
 // WorkspaceFloats returns about how many float64 values a Tracker with
 // these settings keeps for a p-dimensional operator: the solver's basis and
-// images and work vectors, the eigenvectors of the last 2·maxLag estimates
-// and the spectral caches (see Settings.WorkspaceFloats).
+// images and work vectors, the eigenvectors of the last 2·Periods estimates
+// and Periods+2 spectral caches (see Settings.WorkspaceFloats).
 func (s TrackerSettings) WorkspaceFloats(p int) float64 {
 	ncap := s.Cache
 	if ncap == 0 {
@@ -184,7 +202,8 @@ func (s TrackerSettings) WorkspaceFloats(p int) float64 {
 	ncap = min(max(ncap, 0), p)
 	k := max(s.Top+s.Bottom, 1)
 	basis := s.Settings.basisRows(p, defaultTrackKrylov)
-	return float64(p) * float64(2*basis+10+2*maxLag*k+(maxLag+2)*ncap)
+	L := s.periods()
+	return float64(p) * float64(2*basis+10+2*L*k+(L+2)*ncap)
 }
 
 // NewTracker returns a tracker with the given settings.
@@ -194,7 +213,7 @@ func NewTracker(s TrackerSettings) *Tracker { return &Tracker{Settings: s} }
 func (tr *Tracker) Reset() { tr.count, tr.lag = 0, 0 }
 
 // back returns the snapshot of the estimate j calls back (1 ≤ j ≤
-// 2·maxLag), or nil.
+// 2·periods), or nil.
 func (tr *Tracker) back(j int) *snapshot {
 	if j < 1 || j > len(tr.hist) || j > tr.count {
 		return nil
@@ -203,7 +222,7 @@ func (tr *Tracker) back(j int) *snapshot {
 }
 
 // cacheBack returns the spectral cache of the estimate j calls back
-// (0 ≤ j ≤ maxLag; 0 is the current one), or nil.
+// (0 ≤ j ≤ periods; 0 is the current one), or nil.
 func (tr *Tracker) cacheBack(j int) *specCache {
 	if j > tr.count || tr.ncap == 0 {
 		return nil
@@ -242,11 +261,13 @@ func (tr *Tracker) Estimate(op sim.Operator) (Result, error) {
 		tr.rr = tr.rng.get(s.Rand, false)
 	}
 	nw := s.Top + s.Bottom
-	if p != tr.p || nw != tr.nw || ncap != tr.ncap {
+	if L := ts.periods(); p != tr.p || nw != tr.nw || ncap != tr.ncap || len(tr.hist) != 2*L {
 		tr.p, tr.nw, tr.ncap = p, nw, ncap
+		tr.hist = make([]snapshot, 2*L)
 		for i := range tr.hist {
 			tr.hist[i] = snapshot{vec: make([]float64, nw*p), val: make([]float64, nw), end: make([]int8, nw)}
 		}
+		tr.caches = make([]specCache, L+1)
 		for i := range tr.caches {
 			tr.caches[i] = newSpecCache(ncap, p)
 		}
@@ -504,7 +525,7 @@ func (tr *Tracker) escaped(e *engine, top, bot int) bool {
 }
 
 // keep stores the returned eigenpairs as the snapshot of this estimate and
-// detects the period of the sequence: the earlier estimate (one to maxLag
+// detects the period of the sequence: the earlier estimate (one to periods
 // calls back) whose vectors the new ones overlap most.
 func (tr *Tracker) keep(res Result, from *snapshot, since int) {
 	p := tr.p
@@ -525,8 +546,9 @@ func (tr *Tracker) keep(res Result, from *snapshot, since int) {
 		}
 	}
 	c.n = k
-	var ov [maxLag + 1]float64 // ov[j]: overlap with the estimate j calls back
-	for j := 1; j <= maxLag; j++ {
+	L := len(tr.caches) - 1        // the periods recognised
+	var ov [maxPeriods + 1]float64 // ov[j]: overlap with the estimate j calls back
+	for j := 1; j <= L; j++ {
 		b := tr.back(j)
 		if b == nil {
 			break
@@ -549,7 +571,7 @@ func (tr *Tracker) keep(res Result, from *snapshot, since int) {
 	// double the delay before a crossing is caught.
 	lag := max(tr.lag, 1)
 	n := float64(c.n)
-	for j := 1; j <= maxLag; j++ {
+	for j := 1; j <= L; j++ {
 		if j != lag && ov[j] >= periodEvidence*n && ov[j] > ov[lag]+periodMargin*n {
 			lag = j
 		}

@@ -344,3 +344,52 @@ func TestTrackerToleranceBelowRounding(t *testing.T) {
 		t.Errorf("best estimate %v, want 1", res.Top.Values[0])
 	}
 }
+
+// TrackerSettings.Periods bounds the period the tracker recognises and the
+// memory it keeps for it: with Periods 2, four interleaved sequences are
+// still estimated correctly but from warm starts of the wrong sequence
+// (poor starts, solved cold); with 4 they are not. Each period costs
+// 2·(Top+Bottom)·p + Cache·p floats.
+func TestTrackerPeriodsSetting(t *testing.T) {
+	rng := rand.New(rand.NewPCG(33, 34))
+	ops := []*reference.Spiked{
+		reference.NewSpiked(rng, 300, 0.05, []float64{1, 0.8, 0.6, 0.45, -2}),
+		reference.NewSpiked(rng, 300, 0.05, []float64{1.2, 0.9, 0.5, -1.5}),
+		reference.NewSpiked(rng, 300, 0.05, []float64{0.9, 0.7, 0.65, -1}),
+		reference.NewSpiked(rng, 300, 0.05, []float64{1.1, 0.6, 0.3, -2.5}),
+	}
+	for _, c := range []struct {
+		periods  int
+		wantCold bool
+	}{{2, true}, {4, false}, {0, false}} {
+		tr := hessian.NewTracker(hessian.TrackerSettings{Settings: hessian.Settings{Tol: 1e-6}, Periods: c.periods})
+		cold := 0
+		for k := 0; k < 20; k++ {
+			for i, op := range ops {
+				op.SetTime((0.01 + 0.002*float64(i)) * float64(k))
+				r, err := tr.Estimate(op)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := r.Top.Values[0], spikedTop(op); math.Abs(got-want) > valueTol {
+					t.Errorf("Periods=%d k=%d sequence %d: top %v, want %v", c.periods, k, i, got, want)
+				}
+				if k > 1 && r.Cold {
+					cold++
+				}
+			}
+		}
+		if (cold > 0) != c.wantCold {
+			t.Errorf("Periods=%d: %d cold estimates after the first rounds", c.periods, cold)
+		}
+	}
+	const p = 1000
+	s := hessian.TrackerSettings{Settings: hessian.Settings{Top: 2, Bottom: 1}, Cache: 20}
+	w := func(periods int) float64 { s.Periods = periods; return s.WorkspaceFloats(p) }
+	if d, want := w(3)-w(2), float64((2*3+20)*p); d != want {
+		t.Errorf("one more period costs %v floats, want %v", d, want)
+	}
+	if w(0) != w(4) || w(9) != w(4) {
+		t.Errorf("Periods 0 and 9 should resolve to 4: %v, %v, %v floats", w(0), w(9), w(4))
+	}
+}
