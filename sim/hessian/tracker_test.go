@@ -147,6 +147,18 @@ func TestTrackerOutsideCrossing(t *testing.T) {
 	}
 }
 
+// interleavedPool returns four Spiked operators of dimension 300 with
+// unrelated eigenvectors, the sequences of the interleaving tests.
+func interleavedPool() []*reference.Spiked {
+	rng := rand.New(rand.NewPCG(33, 34))
+	return []*reference.Spiked{
+		reference.NewSpiked(rng, 300, 0.05, []float64{1, 0.8, 0.6, 0.45, -2}),
+		reference.NewSpiked(rng, 300, 0.05, []float64{1.2, 0.9, 0.5, -1.5}),
+		reference.NewSpiked(rng, 300, 0.05, []float64{0.9, 0.7, 0.65, -1}),
+		reference.NewSpiked(rng, 300, 0.05, []float64{1.1, 0.6, 0.3, -2.5}),
+	}
+}
+
 // Sequences measured in turn with unrelated eigenvectors: two like GD
 // iterates and their period-2 centres; four like the same measured every
 // odd number of steps, where the iterates alternate between the two phases
@@ -169,13 +181,7 @@ func TestTrackerInterleaved(t *testing.T) {
 		{"iterate-centre-iterate-centre", []int{0, 2, 1, 2}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(33, 34))
-			pool := []*reference.Spiked{
-				reference.NewSpiked(rng, 300, 0.05, []float64{1, 0.8, 0.6, 0.45, -2}),
-				reference.NewSpiked(rng, 300, 0.05, []float64{1.2, 0.9, 0.5, -1.5}),
-				reference.NewSpiked(rng, 300, 0.05, []float64{0.9, 0.7, 0.65, -1}),
-				reference.NewSpiked(rng, 300, 0.05, []float64{1.1, 0.6, 0.3, -2.5}),
-			}
+			pool := interleavedPool()
 			ops := make([]*reference.Spiked, len(c.order))
 			for i, j := range c.order {
 				ops[i] = pool[j]
@@ -351,13 +357,7 @@ func TestTrackerToleranceBelowRounding(t *testing.T) {
 // (poor starts, solved cold); with 4 they are not. Each period costs
 // 2·(Top+Bottom)·p + Cache·p floats.
 func TestTrackerPeriodsSetting(t *testing.T) {
-	rng := rand.New(rand.NewPCG(33, 34))
-	ops := []*reference.Spiked{
-		reference.NewSpiked(rng, 300, 0.05, []float64{1, 0.8, 0.6, 0.45, -2}),
-		reference.NewSpiked(rng, 300, 0.05, []float64{1.2, 0.9, 0.5, -1.5}),
-		reference.NewSpiked(rng, 300, 0.05, []float64{0.9, 0.7, 0.65, -1}),
-		reference.NewSpiked(rng, 300, 0.05, []float64{1.1, 0.6, 0.3, -2.5}),
-	}
+	ops := interleavedPool()
 	for _, c := range []struct {
 		periods  int
 		wantCold bool
