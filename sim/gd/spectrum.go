@@ -59,7 +59,7 @@ type SpectrumSettings struct {
 // TrackerPeriods returns the longest period of interleaved sequences a
 // tracker sees when a Recorder measures every every steps, with or without
 // the centres θ̄_k: 2 without centres (an odd every on a 2-cycle alternates
-// between its phases; an even one on a 4-cycle between two of them); with
+// between its phases; an even one can on a 4-cycle, between two of them); with
 // centres, which alternate with the iterates, 2 for an even every and 4 for
 // an odd one (iterate, centre, other-phase iterate, centre). Each period
 // costs the tracker (Top+Bottom)·2p + Cache·p floats (see
