@@ -9,5 +9,9 @@
 // published literature, [D] derived in the notes and checked in float64,
 // [P] the paper's abstract.
 //
+// Test helpers shared by the suites and the packages' own tests:
+// GOMAXPROCSIndependent (bit-identical results with 1 and 2 threads) and
+// AllocsPerCall (allocations per call at the caller's GOMAXPROCS).
+//
 // The package may import sim/...; nothing under sim imports it.
 package reference

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/eoskit/eoskit/internal/allocs"
 	"github.com/eoskit/eoskit/sim/kernel"
 )
 
@@ -514,7 +513,7 @@ func kernelAllocs(t *testing.T, b kernel.Backend) {
 	}
 	rng := rand.New(rand.NewPCG(7, 1))
 	gs, vs := threadCases(rng)
-	// allocs.PerCall reports whole allocations per call (the total divided
+	// AllocsPerCall reports whole allocations per call (the total divided
 	// by runs, rounded down) at the GOMAXPROCS set here (testing.AllocsPerRun
 	// would measure at 1 both times): twenty runs catch any per-call
 	// allocation while the runtime's own occasional allocations with two
@@ -527,14 +526,14 @@ func kernelAllocs(t *testing.T, b kernel.Backend) {
 		for _, g := range gs[:2] {
 			c := append([]float64(nil), g.c0...)
 			g.run(b, c) // warm-up: workspaces are allocated once
-			if n := allocs.PerCall(runs, func() { g.run(b, c) }); n != 0 {
+			if n := AllocsPerCall(runs, func() { g.run(b, c) }); n != 0 {
 				t.Errorf("%s: GOMAXPROCS=%d: %v: %v allocations per call", b.Name(), p, g, n)
 			}
 		}
 		for _, g := range vs[:2] {
 			y := append([]float64(nil), g.y0...)
 			g.run(b, y)
-			if n := allocs.PerCall(runs, func() { g.run(b, y) }); n != 0 {
+			if n := AllocsPerCall(runs, func() { g.run(b, y) }); n != 0 {
 				t.Errorf("%s: GOMAXPROCS=%d: %v: %v allocations per call", b.Name(), p, g, n)
 			}
 		}

@@ -4,10 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"testing"
-
-	"github.com/eoskit/eoskit/internal/allocs"
 )
 
 // dotsReference computes C = alpha·A·Bᵀ + beta·C with the operations
@@ -65,30 +62,6 @@ func TestGemmDotsExact(t *testing.T) {
 				be.Gemm(false, true, m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc)
 				dotsReference(m, n, k, ab[0], a, lda, b, ldb, ab[1], want, ldc)
 				sameBits(t, fmt.Sprintf("m=%d n=%d k=%d alpha=%g beta=%g", m, n, k, ab[0], ab[1]), got, want)
-			}
-		}
-	}
-}
-
-// TestGemmDotsAllocs checks that the dot-product path allocates nothing
-// per call once its workspace exists, at GOMAXPROCS 1 and 2, on one
-// goroutine (2.6 MFLOP, below parGemmFlops) and split into parts (102
-// MFLOP).
-func TestGemmDotsAllocs(t *testing.T) {
-	if detectISA() != isaAVX2 {
-		t.Skip("no AVX2+FMA on this CPU: gemmDots is not used")
-	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	be := NewAsm()
-	rng := rand.New(rand.NewPCG(47, 53))
-	for _, k := range []int{1000, 40000} {
-		a, b := randNormals(rng, 40*k, 1), randNormals(rng, 32*k, 1)
-		c := make([]float64, 40*32)
-		run := func() { be.Gemm(false, true, 40, 32, k, 1, a, k, b, k, 0, c, 32) }
-		for _, procs := range []int{1, 2} {
-			runtime.GOMAXPROCS(procs)
-			if n := allocs.PerCall(20, run); n != 0 {
-				t.Errorf("k=%d, GOMAXPROCS=%d: %v allocations per call", k, procs, n)
 			}
 		}
 	}

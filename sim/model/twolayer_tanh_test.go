@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/eoskit/eoskit/internal/allocs"
 	"github.com/eoskit/eoskit/reference"
 	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/kernel"
@@ -253,7 +252,7 @@ func TestTwoLayerTanhAllocs(t *testing.T) {
 				}
 			}},
 		} {
-			if n := allocs.PerCall(50, c.f); n != 0 {
+			if n := reference.AllocsPerCall(50, c.f); n != 0 {
 				t.Errorf("GOMAXPROCS=%d: %s allocates %v times per call", procs, c.name, n)
 			}
 		}

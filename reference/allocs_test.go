@@ -1,25 +1,25 @@
-package allocs_test
+package reference_test
 
 import (
 	"runtime"
 	"testing"
 
-	"github.com/eoskit/eoskit/internal/allocs"
+	"github.com/eoskit/eoskit/reference"
 )
 
-var sink []byte
+var allocSink []byte
 
-// TestPerCall checks both sides of the count: an allocation in every call
-// is seen (at GOMAXPROCS 1 and 2, which PerCall must leave alone), and a
-// function that allocates nothing reads zero.
-func TestPerCall(t *testing.T) {
+// TestAllocsPerCall checks both sides of the count: an allocation in
+// every call is seen (at GOMAXPROCS 1 and 2, which AllocsPerCall must leave
+// alone), and a function that allocates nothing reads zero.
+func TestAllocsPerCall(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, procs := range []int{1, 2} {
 		runtime.GOMAXPROCS(procs)
 		var seen int
-		n := allocs.PerCall(10, func() {
+		n := reference.AllocsPerCall(10, func() {
 			seen = runtime.GOMAXPROCS(0)
-			sink = make([]byte, 64+seen)
+			allocSink = make([]byte, 64+seen)
 		})
 		if n < 1 {
 			t.Errorf("GOMAXPROCS=%d: %v allocations per allocating call", procs, n)
@@ -28,7 +28,7 @@ func TestPerCall(t *testing.T) {
 			t.Errorf("f ran at GOMAXPROCS=%d, want %d", seen, procs)
 		}
 		x := 0
-		if n := allocs.PerCall(10, func() { x++ }); n != 0 {
+		if n := reference.AllocsPerCall(10, func() { x++ }); n != 0 {
 			t.Errorf("GOMAXPROCS=%d: %v allocations per call of a non-allocating function", procs, n)
 		}
 	}
