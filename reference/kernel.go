@@ -517,7 +517,7 @@ func kernelAllocs(t *testing.T, b kernel.Backend) {
 	// by runs, rounded down) at the GOMAXPROCS set here (testing.AllocsPerRun
 	// would measure at 1 both times): twenty runs catch any per-call
 	// allocation while the runtime's own occasional allocations with two
-	// threads (bursts of up to ten in 2000 calls, measured) do not count.
+	// threads do not count (see AllocsPerCall).
 	const runs = 20
 	prev := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(prev)

@@ -20,7 +20,7 @@ func TestParallelAllocs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, procs := range []int{1, 2} {
 		runtime.GOMAXPROCS(procs)
-		for _, v := range []kernel.Tiler{kernel.NewTuned(), kernel.NewAsm()} {
+		for _, v := range []kernel.Tiler{kernel.NewTuned(), kernel.NewAsm(), kernel.NewAsmGeneric().(kernel.Tiler)} {
 			var sum atomic.Int64
 			fn := func(p int) { sum.Add(int64(p)) }
 			if n := reference.AllocsPerCall(20, func() { v.Parallel(4, fn) }); n != 0 {
