@@ -9,6 +9,137 @@
 // sign of x. The Estrin form keeps the dependency chain short. Two blocks
 // per iteration (Y0-Y6 and Y8-Y14).
 
+// TANH4 writes into Y0 the tanh of the four values at (SI), with R8 the
+// constants (tanhk) and Y1-Y6 as scratch; TANH8 does the same for the eight
+// values at (SI) into Y0 and Y8 (Y8-Y14 holding the second block's
+// intermediates, interleaved with the first's so that both chains are in
+// flight). The steps, in TANH4's order: a = |x|, a = min(22, a) (NaN kept),
+// y = 2a, t = a·2log2(e) + magic, kd = t − magic, rh = y − kd·ln2hi,
+// r = rh − kd·ln2lo, r2 = rh²; Q in Estrin form (a0 = q1·rh + q0 … a4,
+// b0 = a1·r2 + a0, b1 = a3·r2 + a2, b2 = q10·r2 + a4, r4, c0 = b1·r4 + b0,
+// r8, Q = b2·r8 + c0); p = r2·Q + r = e^r − 1; scale = 2^k from t's low
+// bits; E = scale·p + (scale − 1); E/(E + 2); the sign of x ored in.
+#define TANH4 \
+	VMOVUPD (SI), Y0; \
+	VANDPD 0(R8), Y0, Y0; \
+	VMOVUPD 192(R8), Y1; \
+	VMINPD Y0, Y1, Y0; \
+	VADDPD Y0, Y0, Y1; \
+	VMOVUPD 224(R8), Y2; \
+	VFMADD231PD 64(R8), Y0, Y2; \
+	VSUBPD 224(R8), Y2, Y3; \
+	VFMADD231PD 96(R8), Y3, Y1; \
+	VMOVAPD Y1, Y4; \
+	VFMADD231PD 128(R8), Y3, Y4; \
+	VMULPD Y1, Y1, Y5; \
+	VMOVUPD 320(R8), Y0; \
+	VFMADD213PD 288(R8), Y1, Y0; \
+	VMOVUPD 384(R8), Y3; \
+	VFMADD213PD 352(R8), Y1, Y3; \
+	VFMADD231PD Y3, Y5, Y0; \
+	VMOVUPD 448(R8), Y3; \
+	VFMADD213PD 416(R8), Y1, Y3; \
+	VMOVUPD 512(R8), Y6; \
+	VFMADD213PD 480(R8), Y1, Y6; \
+	VFMADD231PD Y6, Y5, Y3; \
+	VMOVUPD 576(R8), Y6; \
+	VFMADD213PD 544(R8), Y1, Y6; \
+	VFMADD231PD 608(R8), Y5, Y6; \
+	VMULPD Y5, Y5, Y1; \
+	VFMADD231PD Y3, Y1, Y0; \
+	VMULPD Y1, Y1, Y1; \
+	VFMADD231PD Y6, Y1, Y0; \
+	VFMADD213PD Y4, Y5, Y0; \
+	VPSLLQ $52, Y2, Y2; \
+	VPADDQ 256(R8), Y2, Y2; \
+	VSUBPD 256(R8), Y2, Y3; \
+	VFMADD213PD Y3, Y2, Y0; \
+	VADDPD 160(R8), Y0, Y1; \
+	VDIVPD Y1, Y0, Y0; \
+	VMOVUPD (SI), Y1; \
+	VANDPD 32(R8), Y1, Y1; \
+	VORPD Y1, Y0, Y0
+
+#define TANH8 \
+	VMOVUPD 0(SI), Y0; \
+	VMOVUPD 32(SI), Y8; \
+	VANDPD 0(R8), Y0, Y0; \
+	VANDPD 0(R8), Y8, Y8; \
+	VMOVUPD 192(R8), Y1; \
+	VMOVUPD 192(R8), Y9; \
+	VMINPD Y0, Y1, Y0; \
+	VMINPD Y8, Y9, Y8; \
+	VADDPD Y0, Y0, Y1; \
+	VADDPD Y8, Y8, Y9; \
+	VMOVUPD 224(R8), Y2; \
+	VMOVUPD 224(R8), Y10; \
+	VFMADD231PD 64(R8), Y0, Y2; \
+	VFMADD231PD 64(R8), Y8, Y10; \
+	VSUBPD 224(R8), Y2, Y3; \
+	VSUBPD 224(R8), Y10, Y11; \
+	VFMADD231PD 96(R8), Y3, Y1; \
+	VFMADD231PD 96(R8), Y11, Y9; \
+	VMOVAPD Y1, Y4; \
+	VMOVAPD Y9, Y12; \
+	VFMADD231PD 128(R8), Y3, Y4; \
+	VFMADD231PD 128(R8), Y11, Y12; \
+	VMULPD Y1, Y1, Y5; \
+	VMULPD Y9, Y9, Y13; \
+	VMOVUPD 320(R8), Y0; \
+	VMOVUPD 320(R8), Y8; \
+	VFMADD213PD 288(R8), Y1, Y0; \
+	VFMADD213PD 288(R8), Y9, Y8; \
+	VMOVUPD 384(R8), Y3; \
+	VMOVUPD 384(R8), Y11; \
+	VFMADD213PD 352(R8), Y1, Y3; \
+	VFMADD213PD 352(R8), Y9, Y11; \
+	VFMADD231PD Y3, Y5, Y0; \
+	VFMADD231PD Y11, Y13, Y8; \
+	VMOVUPD 448(R8), Y3; \
+	VMOVUPD 448(R8), Y11; \
+	VFMADD213PD 416(R8), Y1, Y3; \
+	VFMADD213PD 416(R8), Y9, Y11; \
+	VMOVUPD 512(R8), Y6; \
+	VMOVUPD 512(R8), Y14; \
+	VFMADD213PD 480(R8), Y1, Y6; \
+	VFMADD213PD 480(R8), Y9, Y14; \
+	VFMADD231PD Y6, Y5, Y3; \
+	VFMADD231PD Y14, Y13, Y11; \
+	VMOVUPD 576(R8), Y6; \
+	VMOVUPD 576(R8), Y14; \
+	VFMADD213PD 544(R8), Y1, Y6; \
+	VFMADD213PD 544(R8), Y9, Y14; \
+	VFMADD231PD 608(R8), Y5, Y6; \
+	VFMADD231PD 608(R8), Y13, Y14; \
+	VMULPD Y5, Y5, Y1; \
+	VMULPD Y13, Y13, Y9; \
+	VFMADD231PD Y3, Y1, Y0; \
+	VFMADD231PD Y11, Y9, Y8; \
+	VMULPD Y1, Y1, Y1; \
+	VMULPD Y9, Y9, Y9; \
+	VFMADD231PD Y6, Y1, Y0; \
+	VFMADD231PD Y14, Y9, Y8; \
+	VFMADD213PD Y4, Y5, Y0; \
+	VFMADD213PD Y12, Y13, Y8; \
+	VPSLLQ $52, Y2, Y2; \
+	VPSLLQ $52, Y10, Y10; \
+	VPADDQ 256(R8), Y2, Y2; \
+	VPADDQ 256(R8), Y10, Y10; \
+	VSUBPD 256(R8), Y2, Y3; \
+	VSUBPD 256(R8), Y10, Y11; \
+	VFMADD213PD Y3, Y2, Y0; \
+	VFMADD213PD Y11, Y10, Y8; \
+	VADDPD 160(R8), Y0, Y1; \
+	VADDPD 160(R8), Y8, Y9; \
+	VDIVPD Y1, Y0, Y0; \
+	VDIVPD Y9, Y8, Y8; \
+	VMOVUPD 0(SI), Y1; \
+	VMOVUPD 32(SI), Y9; \
+	VANDPD 32(R8), Y1, Y1; \
+	VANDPD 32(R8), Y9, Y9; \
+	VORPD Y1, Y0, Y0; \
+	VORPD Y9, Y8, Y8
+
 // func Tanh(dst, src *float64, n int)
 //
 // dst[i] = tanh(src[i]) for i < n, n a multiple of 4.
@@ -22,84 +153,7 @@ TEXT ·Tanh(SB), NOSPLIT, $0-24
 	JZ   t_four
 
 t_loop8:
-	VMOVUPD 0(SI), Y0	// x
-	VMOVUPD 32(SI), Y8
-	VANDPD 0(R8), Y0, Y0	// a = |x|
-	VANDPD 0(R8), Y8, Y8
-	VMOVUPD 192(R8), Y1
-	VMOVUPD 192(R8), Y9
-	VMINPD Y0, Y1, Y0	// a = min(22, a), NaN kept
-	VMINPD Y8, Y9, Y8
-	VADDPD Y0, Y0, Y1	// y = 2a
-	VADDPD Y8, Y8, Y9
-	VMOVUPD 224(R8), Y2
-	VMOVUPD 224(R8), Y10
-	VFMADD231PD 64(R8), Y0, Y2	// t = a·2log2(e) + magic
-	VFMADD231PD 64(R8), Y8, Y10
-	VSUBPD 224(R8), Y2, Y3	// kd = t − magic
-	VSUBPD 224(R8), Y10, Y11
-	VFMADD231PD 96(R8), Y3, Y1	// rh = y − kd·ln2hi
-	VFMADD231PD 96(R8), Y11, Y9
-	VMOVAPD Y1, Y4
-	VMOVAPD Y9, Y12
-	VFMADD231PD 128(R8), Y3, Y4	// r = rh − kd·ln2lo
-	VFMADD231PD 128(R8), Y11, Y12
-	VMULPD Y1, Y1, Y5	// r2 = rh²
-	VMULPD Y9, Y9, Y13
-	VMOVUPD 320(R8), Y0
-	VMOVUPD 320(R8), Y8
-	VFMADD213PD 288(R8), Y1, Y0	// a0 = q1·rh + q0
-	VFMADD213PD 288(R8), Y9, Y8
-	VMOVUPD 384(R8), Y3
-	VMOVUPD 384(R8), Y11
-	VFMADD213PD 352(R8), Y1, Y3	// a1
-	VFMADD213PD 352(R8), Y9, Y11
-	VFMADD231PD Y3, Y5, Y0	// b0 = a1·r2 + a0
-	VFMADD231PD Y11, Y13, Y8
-	VMOVUPD 448(R8), Y3
-	VMOVUPD 448(R8), Y11
-	VFMADD213PD 416(R8), Y1, Y3	// a2
-	VFMADD213PD 416(R8), Y9, Y11
-	VMOVUPD 512(R8), Y6
-	VMOVUPD 512(R8), Y14
-	VFMADD213PD 480(R8), Y1, Y6	// a3
-	VFMADD213PD 480(R8), Y9, Y14
-	VFMADD231PD Y6, Y5, Y3	// b1 = a3·r2 + a2
-	VFMADD231PD Y14, Y13, Y11
-	VMOVUPD 576(R8), Y6
-	VMOVUPD 576(R8), Y14
-	VFMADD213PD 544(R8), Y1, Y6	// a4
-	VFMADD213PD 544(R8), Y9, Y14
-	VFMADD231PD 608(R8), Y5, Y6	// b2 = q10·r2 + a4
-	VFMADD231PD 608(R8), Y13, Y14
-	VMULPD Y5, Y5, Y1	// r4
-	VMULPD Y13, Y13, Y9
-	VFMADD231PD Y3, Y1, Y0	// c0 = b1·r4 + b0
-	VFMADD231PD Y11, Y9, Y8
-	VMULPD Y1, Y1, Y1	// r8
-	VMULPD Y9, Y9, Y9
-	VFMADD231PD Y6, Y1, Y0	// Q = b2·r8 + c0
-	VFMADD231PD Y14, Y9, Y8
-	VFMADD213PD Y4, Y5, Y0	// p = r2·Q + r = e^r − 1
-	VFMADD213PD Y12, Y13, Y8
-	VPSLLQ $52, Y2, Y2
-	VPSLLQ $52, Y10, Y10
-	VPADDQ 256(R8), Y2, Y2	// scale = 2^k
-	VPADDQ 256(R8), Y10, Y10
-	VSUBPD 256(R8), Y2, Y3	// scale − 1
-	VSUBPD 256(R8), Y10, Y11
-	VFMADD213PD Y3, Y2, Y0	// E = scale·p + (scale − 1)
-	VFMADD213PD Y11, Y10, Y8
-	VADDPD 160(R8), Y0, Y1	// E + 2
-	VADDPD 160(R8), Y8, Y9
-	VDIVPD Y1, Y0, Y0	// E/(E + 2)
-	VDIVPD Y9, Y8, Y8
-	VMOVUPD 0(SI), Y1
-	VMOVUPD 32(SI), Y9
-	VANDPD 32(R8), Y1, Y1	// sign of x
-	VANDPD 32(R8), Y9, Y9
-	VORPD Y1, Y0, Y0
-	VORPD Y9, Y8, Y8
+	TANH8
 	VMOVUPD Y0, 0(DI)
 	VMOVUPD Y8, 32(DI)
 	ADDQ $64, SI
@@ -110,45 +164,7 @@ t_loop8:
 t_four:
 	TESTQ $4, CX
 	JZ    t_done
-	VMOVUPD (SI), Y0	// x
-	VANDPD 0(R8), Y0, Y0	// a = |x|
-	VMOVUPD 192(R8), Y1
-	VMINPD Y0, Y1, Y0	// a = min(22, a), NaN kept
-	VADDPD Y0, Y0, Y1	// y = 2a
-	VMOVUPD 224(R8), Y2
-	VFMADD231PD 64(R8), Y0, Y2	// t = a·2log2(e) + magic
-	VSUBPD 224(R8), Y2, Y3	// kd = t − magic
-	VFMADD231PD 96(R8), Y3, Y1	// rh = y − kd·ln2hi
-	VMOVAPD Y1, Y4
-	VFMADD231PD 128(R8), Y3, Y4	// r = rh − kd·ln2lo
-	VMULPD Y1, Y1, Y5	// r2 = rh²
-	VMOVUPD 320(R8), Y0
-	VFMADD213PD 288(R8), Y1, Y0	// a0 = q1·rh + q0
-	VMOVUPD 384(R8), Y3
-	VFMADD213PD 352(R8), Y1, Y3	// a1
-	VFMADD231PD Y3, Y5, Y0	// b0 = a1·r2 + a0
-	VMOVUPD 448(R8), Y3
-	VFMADD213PD 416(R8), Y1, Y3	// a2
-	VMOVUPD 512(R8), Y6
-	VFMADD213PD 480(R8), Y1, Y6	// a3
-	VFMADD231PD Y6, Y5, Y3	// b1 = a3·r2 + a2
-	VMOVUPD 576(R8), Y6
-	VFMADD213PD 544(R8), Y1, Y6	// a4
-	VFMADD231PD 608(R8), Y5, Y6	// b2 = q10·r2 + a4
-	VMULPD Y5, Y5, Y1	// r4
-	VFMADD231PD Y3, Y1, Y0	// c0 = b1·r4 + b0
-	VMULPD Y1, Y1, Y1	// r8
-	VFMADD231PD Y6, Y1, Y0	// Q = b2·r8 + c0
-	VFMADD213PD Y4, Y5, Y0	// p = r2·Q + r = e^r − 1
-	VPSLLQ $52, Y2, Y2
-	VPADDQ 256(R8), Y2, Y2	// scale = 2^k
-	VSUBPD 256(R8), Y2, Y3	// scale − 1
-	VFMADD213PD Y3, Y2, Y0	// E = scale·p + (scale − 1)
-	VADDPD 160(R8), Y0, Y1	// E + 2
-	VDIVPD Y1, Y0, Y0	// E/(E + 2)
-	VMOVUPD (SI), Y1
-	VANDPD 32(R8), Y1, Y1	// sign of x
-	VORPD Y1, Y0, Y0
+	TANH4
 	VMOVUPD Y0, (DI)
 
 t_done:
@@ -174,84 +190,7 @@ TEXT ·TanhDot(SB), NOSPLIT, $0-40
 	JZ   d_four
 
 d_loop8:
-	VMOVUPD 0(SI), Y0	// x
-	VMOVUPD 32(SI), Y8
-	VANDPD 0(R8), Y0, Y0	// a = |x|
-	VANDPD 0(R8), Y8, Y8
-	VMOVUPD 192(R8), Y1
-	VMOVUPD 192(R8), Y9
-	VMINPD Y0, Y1, Y0	// a = min(22, a), NaN kept
-	VMINPD Y8, Y9, Y8
-	VADDPD Y0, Y0, Y1	// y = 2a
-	VADDPD Y8, Y8, Y9
-	VMOVUPD 224(R8), Y2
-	VMOVUPD 224(R8), Y10
-	VFMADD231PD 64(R8), Y0, Y2	// t = a·2log2(e) + magic
-	VFMADD231PD 64(R8), Y8, Y10
-	VSUBPD 224(R8), Y2, Y3	// kd = t − magic
-	VSUBPD 224(R8), Y10, Y11
-	VFMADD231PD 96(R8), Y3, Y1	// rh = y − kd·ln2hi
-	VFMADD231PD 96(R8), Y11, Y9
-	VMOVAPD Y1, Y4
-	VMOVAPD Y9, Y12
-	VFMADD231PD 128(R8), Y3, Y4	// r = rh − kd·ln2lo
-	VFMADD231PD 128(R8), Y11, Y12
-	VMULPD Y1, Y1, Y5	// r2 = rh²
-	VMULPD Y9, Y9, Y13
-	VMOVUPD 320(R8), Y0
-	VMOVUPD 320(R8), Y8
-	VFMADD213PD 288(R8), Y1, Y0	// a0 = q1·rh + q0
-	VFMADD213PD 288(R8), Y9, Y8
-	VMOVUPD 384(R8), Y3
-	VMOVUPD 384(R8), Y11
-	VFMADD213PD 352(R8), Y1, Y3	// a1
-	VFMADD213PD 352(R8), Y9, Y11
-	VFMADD231PD Y3, Y5, Y0	// b0 = a1·r2 + a0
-	VFMADD231PD Y11, Y13, Y8
-	VMOVUPD 448(R8), Y3
-	VMOVUPD 448(R8), Y11
-	VFMADD213PD 416(R8), Y1, Y3	// a2
-	VFMADD213PD 416(R8), Y9, Y11
-	VMOVUPD 512(R8), Y6
-	VMOVUPD 512(R8), Y14
-	VFMADD213PD 480(R8), Y1, Y6	// a3
-	VFMADD213PD 480(R8), Y9, Y14
-	VFMADD231PD Y6, Y5, Y3	// b1 = a3·r2 + a2
-	VFMADD231PD Y14, Y13, Y11
-	VMOVUPD 576(R8), Y6
-	VMOVUPD 576(R8), Y14
-	VFMADD213PD 544(R8), Y1, Y6	// a4
-	VFMADD213PD 544(R8), Y9, Y14
-	VFMADD231PD 608(R8), Y5, Y6	// b2 = q10·r2 + a4
-	VFMADD231PD 608(R8), Y13, Y14
-	VMULPD Y5, Y5, Y1	// r4
-	VMULPD Y13, Y13, Y9
-	VFMADD231PD Y3, Y1, Y0	// c0 = b1·r4 + b0
-	VFMADD231PD Y11, Y9, Y8
-	VMULPD Y1, Y1, Y1	// r8
-	VMULPD Y9, Y9, Y9
-	VFMADD231PD Y6, Y1, Y0	// Q = b2·r8 + c0
-	VFMADD231PD Y14, Y9, Y8
-	VFMADD213PD Y4, Y5, Y0	// p = r2·Q + r = e^r − 1
-	VFMADD213PD Y12, Y13, Y8
-	VPSLLQ $52, Y2, Y2
-	VPSLLQ $52, Y10, Y10
-	VPADDQ 256(R8), Y2, Y2	// scale = 2^k
-	VPADDQ 256(R8), Y10, Y10
-	VSUBPD 256(R8), Y2, Y3	// scale − 1
-	VSUBPD 256(R8), Y10, Y11
-	VFMADD213PD Y3, Y2, Y0	// E = scale·p + (scale − 1)
-	VFMADD213PD Y11, Y10, Y8
-	VADDPD 160(R8), Y0, Y1	// E + 2
-	VADDPD 160(R8), Y8, Y9
-	VDIVPD Y1, Y0, Y0	// E/(E + 2)
-	VDIVPD Y9, Y8, Y8
-	VMOVUPD 0(SI), Y1
-	VMOVUPD 32(SI), Y9
-	VANDPD 32(R8), Y1, Y1	// sign of x
-	VANDPD 32(R8), Y9, Y9
-	VORPD Y1, Y0, Y0
-	VORPD Y9, Y8, Y8
+	TANH8
 	VFMADD231PD 0(DX), Y0, Y7	// acc[0:4] += h·a
 	VFMADD231PD 32(DX), Y8, Y15
 	VMOVUPD Y0, 0(DI)
@@ -265,45 +204,7 @@ d_loop8:
 d_four:
 	TESTQ $4, CX
 	JZ    d_done
-	VMOVUPD (SI), Y0	// x
-	VANDPD 0(R8), Y0, Y0	// a = |x|
-	VMOVUPD 192(R8), Y1
-	VMINPD Y0, Y1, Y0	// a = min(22, a), NaN kept
-	VADDPD Y0, Y0, Y1	// y = 2a
-	VMOVUPD 224(R8), Y2
-	VFMADD231PD 64(R8), Y0, Y2	// t = a·2log2(e) + magic
-	VSUBPD 224(R8), Y2, Y3	// kd = t − magic
-	VFMADD231PD 96(R8), Y3, Y1	// rh = y − kd·ln2hi
-	VMOVAPD Y1, Y4
-	VFMADD231PD 128(R8), Y3, Y4	// r = rh − kd·ln2lo
-	VMULPD Y1, Y1, Y5	// r2 = rh²
-	VMOVUPD 320(R8), Y0
-	VFMADD213PD 288(R8), Y1, Y0	// a0 = q1·rh + q0
-	VMOVUPD 384(R8), Y3
-	VFMADD213PD 352(R8), Y1, Y3	// a1
-	VFMADD231PD Y3, Y5, Y0	// b0 = a1·r2 + a0
-	VMOVUPD 448(R8), Y3
-	VFMADD213PD 416(R8), Y1, Y3	// a2
-	VMOVUPD 512(R8), Y6
-	VFMADD213PD 480(R8), Y1, Y6	// a3
-	VFMADD231PD Y6, Y5, Y3	// b1 = a3·r2 + a2
-	VMOVUPD 576(R8), Y6
-	VFMADD213PD 544(R8), Y1, Y6	// a4
-	VFMADD231PD 608(R8), Y5, Y6	// b2 = q10·r2 + a4
-	VMULPD Y5, Y5, Y1	// r4
-	VFMADD231PD Y3, Y1, Y0	// c0 = b1·r4 + b0
-	VMULPD Y1, Y1, Y1	// r8
-	VFMADD231PD Y6, Y1, Y0	// Q = b2·r8 + c0
-	VFMADD213PD Y4, Y5, Y0	// p = r2·Q + r = e^r − 1
-	VPSLLQ $52, Y2, Y2
-	VPADDQ 256(R8), Y2, Y2	// scale = 2^k
-	VSUBPD 256(R8), Y2, Y3	// scale − 1
-	VFMADD213PD Y3, Y2, Y0	// E = scale·p + (scale − 1)
-	VADDPD 160(R8), Y0, Y1	// E + 2
-	VDIVPD Y1, Y0, Y0	// E/(E + 2)
-	VMOVUPD (SI), Y1
-	VANDPD 32(R8), Y1, Y1	// sign of x
-	VORPD Y1, Y0, Y0
+	TANH4
 	VFMADD231PD (DX), Y0, Y7
 	VMOVUPD Y0, (DI)
 
