@@ -151,22 +151,15 @@ func TestFlowStepFollowsEtaOverride(t *testing.T) {
 // over a finished result); cancelling during GD skips the flow.
 func TestFlowInterrupted(t *testing.T) {
 	doc := strings.Replace(validSpec, `"measure"`, `"flow": "gradient", "measure"`, 1)
-	spec, err := ParseSpec([]byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp, err := Build(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	exp := buildDoc(t, doc)
 	ctx, cancel := context.WithCancel(context.Background())
 	// Cancel once GD has finished: the progress callback is called last
 	// with the number of steps done.
 	res, err := exp.Run(ctx, RunOptions{Progress: func(done int) {
-		if done == spec.GD.Steps {
+		if done == exp.Spec.GD.Steps {
 			cancel()
 		}
-	}, ProgressEvery: spec.GD.Steps})
+	}, ProgressEvery: exp.Spec.GD.Steps})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,18 +19,20 @@ const validSpec = `{
   "measure": {"sharpness_every": 1}
 }`
 
+// buildDoc parses and builds a spec, failing the test on any error.
+func buildDoc(t *testing.T, doc string) *Experiment {
+	t.Helper()
+	exp, err := Build(mustParse(t, doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exp
+}
+
 // runDoc parses, builds and runs a spec, failing the test on any error.
 func runDoc(t *testing.T, doc string) *Result {
 	t.Helper()
-	spec, err := ParseSpec([]byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp, err := Build(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := exp.Run(context.Background(), RunOptions{})
+	res, err := buildDoc(t, doc).Run(context.Background(), RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
