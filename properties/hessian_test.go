@@ -271,7 +271,9 @@ func TestHessianTrackerAgreesWithDense(t *testing.T) {
 // tolerance, and the stated delay holds: a wrong top is reported for at
 // most CheckEvery−1 consecutive estimates of a sequence, that is at most
 // 2(CheckEvery−1) calls (the tracker may take the back-and-forth for two
-// interleaved sequences). Most such crossings are resolved by the warm
+// interleaved sequences; Periods 2 keeps it from taking it for more, which
+// the stated delay would allow: L(CheckEvery−1) calls for L sequences).
+// Most such crossings are resolved by the warm
 // solve itself (the turning eigenvectors couple the old top to the new one);
 // the delay of the checks proper is tested on fixed eigenvectors in
 // sim/hessian (TestTrackerOutsideCrossing).
@@ -284,7 +286,7 @@ func TestHessianTrackerAutoAgreesWithDense(t *testing.T) {
 		lam := []float64{1, 0.95, 0.4, -1 - rng.Float64()}
 		op := reference.NewSpiked(rng, p, 0.2, lam)
 		const tol, every = 1e-8, 3
-		tr := hessian.NewTracker(hessian.TrackerSettings{Settings: hessian.Settings{Tol: tol}, CheckEvery: every})
+		tr := hessian.NewTracker(hessian.TrackerSettings{Settings: hessian.Settings{Tol: tol}, CheckEvery: every, Periods: 2})
 		ds := &hessian.DenseSolver{Top: p}
 		streak := 0
 		for k := 0; k < 16; k++ {
