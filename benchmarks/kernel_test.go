@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eoskit/eoskit/benchmarks/internal/peak"
 	"github.com/eoskit/eoskit/sim/kernel"
 )
 
@@ -151,6 +152,34 @@ func BenchmarkGemv(b *testing.B) {
 			}
 		}
 	}
+}
+
+// peakIters is the number of iterations of one BenchmarkPeak op: 6.3 MFLOP,
+// about 0.15 ms at the vector roof, long enough to hide the call.
+const peakIters = 1 << 16
+
+// BenchmarkPeak measures the machine's floating-point roof (package
+// benchmarks/internal/peak: twelve independent 4-wide FMA chains and
+// nothing else), so that the GFLOP/s of a kernel or of a GD step is quoted
+// as a fraction of the peak measured in the same run. impl=avx2-fma is the
+// vector roof; without AVX2 and FMA the loop is scalar Go (impl=go-fma), a
+// roof for scalar code only.
+func BenchmarkPeak(b *testing.B) {
+	impl := "go-fma"
+	if peak.Vector() {
+		impl = "avx2-fma"
+	}
+	b.Run(fmt.Sprintf("impl=%s/shape=%dx%d", impl, peak.Lanes, peakIters), func(b *testing.B) {
+		b.ReportAllocs()
+		var sink float64
+		for b.Loop() {
+			sink += peak.FMA(peakIters)
+		}
+		if !(sink > 0) { // each call returns about 48
+			b.Fatalf("peak.FMA returned a sum of %v", sink)
+		}
+		b.ReportMetric(peak.FlopsPerIter*peakIters*float64(b.N)/b.Elapsed().Seconds()*1e-9, "GFLOP/s")
+	})
 }
 
 // BenchmarkTanh compares math.Tanh in a loop with kernel.Tanh in a loop

@@ -1,0 +1,67 @@
+package peak
+
+import "math"
+
+// Lanes is the number of independent accumulators of FMA: 12 vectors of 4.
+const Lanes = 48
+
+// FlopsPerIter is the number of floating-point operations of one iteration
+// of FMA's loop: one fused multiply-add (two operations) per lane.
+const FlopsPerIter = 2 * Lanes
+
+// Multiplier and Addend define the chains: every lane runs
+// acc = fma(acc, Multiplier, Addend) from acc = lane index, which converges
+// to Addend/(1 − Multiplier) = 1 without overflow or subnormals, however
+// long the loop.
+const (
+	Multiplier = 0.9990234375 // 1 − 2⁻¹⁰
+	Addend     = 0x1p-10
+)
+
+// FMA runs n iterations of the loop and returns the sum of the lanes, in
+// lane order (which keeps the loop from being optimised away and lets the
+// tests check the arithmetic bit for bit against Reference).
+func FMA(n int) float64 {
+	var acc [Lanes]float64
+	for i := range acc {
+		acc[i] = float64(i)
+	}
+	if vector() {
+		fmaAsm(n, &acc)
+	} else {
+		fmaGo(n, &acc)
+	}
+	var s float64
+	for _, v := range acc {
+		s += v
+	}
+	return s
+}
+
+// Vector reports whether FMA runs the vector loop (amd64 with AVX2 and
+// FMA3). Otherwise its figure is a scalar roof.
+func Vector() bool { return vector() }
+
+// Reference is FMA's arithmetic in plain Go, one lane after the other.
+func Reference(n int) float64 {
+	var acc [Lanes]float64
+	for i := range acc {
+		acc[i] = float64(i)
+	}
+	fmaGo(n, &acc)
+	var s float64
+	for _, v := range acc {
+		s += v
+	}
+	return s
+}
+
+func fmaGo(n int, acc *[Lanes]float64) {
+	for i := range acc {
+		v := acc[i]
+		for range n {
+			v = math.FMA(v, Multiplier, Addend)
+		}
+		acc[i] = v
+	}
+}

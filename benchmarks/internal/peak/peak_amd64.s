@@ -1,0 +1,66 @@
+//go:build amd64
+
+#include "textflag.h"
+
+// func fmaAsm(n int, acc *[48]float64)
+//
+// Y0-Y11 hold the 48 lanes, Y12 the multiplier and Y13 the addend; each
+// iteration is twelve independent VFMADD213PD (acc = acc·m + a), nothing
+// else but the loop counter.
+TEXT ·fmaAsm(SB), NOSPLIT, $0-16
+	MOVQ n+0(FP), CX
+	MOVQ acc+8(FP), AX
+	VMOVUPD 0(AX), Y0
+	VMOVUPD 32(AX), Y1
+	VMOVUPD 64(AX), Y2
+	VMOVUPD 96(AX), Y3
+	VMOVUPD 128(AX), Y4
+	VMOVUPD 160(AX), Y5
+	VMOVUPD 192(AX), Y6
+	VMOVUPD 224(AX), Y7
+	VMOVUPD 256(AX), Y8
+	VMOVUPD 288(AX), Y9
+	VMOVUPD 320(AX), Y10
+	VMOVUPD 352(AX), Y11
+	VBROADCASTSD peakm<>(SB), Y12
+	VBROADCASTSD peaka<>(SB), Y13
+	TESTQ CX, CX
+	JLE  done
+
+loop:
+	VFMADD213PD Y13, Y12, Y0
+	VFMADD213PD Y13, Y12, Y1
+	VFMADD213PD Y13, Y12, Y2
+	VFMADD213PD Y13, Y12, Y3
+	VFMADD213PD Y13, Y12, Y4
+	VFMADD213PD Y13, Y12, Y5
+	VFMADD213PD Y13, Y12, Y6
+	VFMADD213PD Y13, Y12, Y7
+	VFMADD213PD Y13, Y12, Y8
+	VFMADD213PD Y13, Y12, Y9
+	VFMADD213PD Y13, Y12, Y10
+	VFMADD213PD Y13, Y12, Y11
+	DECQ CX
+	JNZ  loop
+
+done:
+	VMOVUPD Y0, 0(AX)
+	VMOVUPD Y1, 32(AX)
+	VMOVUPD Y2, 64(AX)
+	VMOVUPD Y3, 96(AX)
+	VMOVUPD Y4, 128(AX)
+	VMOVUPD Y5, 160(AX)
+	VMOVUPD Y6, 192(AX)
+	VMOVUPD Y7, 224(AX)
+	VMOVUPD Y8, 256(AX)
+	VMOVUPD Y9, 288(AX)
+	VMOVUPD Y10, 320(AX)
+	VMOVUPD Y11, 352(AX)
+	VZEROUPPER
+	RET
+
+// Multiplier 1 − 2⁻¹⁰ and addend 2⁻¹⁰ of peak.go.
+DATA peakm<>+0(SB)/8, $0x3feff80000000000
+GLOBL peakm<>(SB), RODATA|NOPTR, $8
+DATA peaka<>+0(SB)/8, $0x3f50000000000000
+GLOBL peaka<>(SB), RODATA|NOPTR, $8
