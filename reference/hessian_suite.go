@@ -240,7 +240,7 @@ func hessRunProblem(t *testing.T, newEst NewEstimator, caps EstimatorCaps, prob 
 			if err2 != nil {
 				t.Fatalf("second run: %v", err2)
 			}
-			if !sameBits(res.Top.Values, res2.Top.Values) || !sameBits(res.Bottom.Values, res2.Bottom.Values) {
+			if !SameBits(res.Top.Values, res2.Top.Values) || !SameBits(res.Bottom.Values, res2.Bottom.Values) {
 				t.Errorf("not deterministic: %v %v then %v %v", res.Top.Values, res.Bottom.Values, res2.Top.Values, res2.Bottom.Values)
 			}
 		})

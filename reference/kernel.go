@@ -414,12 +414,15 @@ func GOMAXPROCSIndependent(t testing.TB, run func() []float64) {
 	a := run()
 	runtime.GOMAXPROCS(2)
 	b := run()
-	if !sameBits(a, b) {
+	if !SameBits(a, b) {
 		t.Fatalf("GOMAXPROCS 1 vs 2: %v vs %v", a, b)
 	}
 }
 
-func sameBits(a, b []float64) bool {
+// SameBits reports whether a and b have the same length and the same bits
+// in every element (so NaN equals a NaN of the same payload, and −0 differs
+// from +0): the comparison of the bit-for-bit reproducibility checks.
+func SameBits(a, b []float64) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -443,7 +446,7 @@ func kernelThreads(t *testing.T, b kernel.Backend) {
 			out[i] = append([]float64(nil), g.c0...)
 			g.run(b, out[i])
 		}
-		if !sameBits(out[0], out[1]) {
+		if !SameBits(out[0], out[1]) {
 			t.Errorf("%s: %v: GOMAXPROCS 1 and 2 differ", b.Name(), g)
 		}
 	}
@@ -454,7 +457,7 @@ func kernelThreads(t *testing.T, b kernel.Backend) {
 			out[i] = append([]float64(nil), g.y0...)
 			g.run(b, out[i])
 		}
-		if !sameBits(out[0], out[1]) {
+		if !SameBits(out[0], out[1]) {
 			t.Errorf("%s: %v: GOMAXPROCS 1 and 2 differ", b.Name(), g)
 		}
 	}
@@ -487,14 +490,14 @@ func kernelConcurrent(t *testing.T, b kernel.Backend) {
 			for i, g := range gs {
 				c := append([]float64(nil), g.c0...)
 				g.run(b, c)
-				if !sameBits(c, want[i]) {
+				if !SameBits(c, want[i]) {
 					errs <- g.String()
 				}
 			}
 			for i, g := range vs {
 				y := append([]float64(nil), g.y0...)
 				g.run(b, y)
-				if !sameBits(y, want[len(gs)+i]) {
+				if !SameBits(y, want[len(gs)+i]) {
 					errs <- g.String()
 				}
 			}

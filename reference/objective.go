@@ -372,19 +372,8 @@ func objEvalAll(obj sim.Objective, theta, u, v []float64) objEvals {
 }
 
 func (a objEvals) equal(b objEvals) bool {
-	same := func(x, y []float64) bool {
-		if len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
-				return false
-			}
-		}
-		return true
-	}
 	return math.Float64bits(a.loss) == math.Float64bits(b.loss) && math.Float64bits(a.gloss) == math.Float64bits(b.gloss) &&
-		same(a.grad, b.grad) && same(a.hv, b.hv) && same(a.third, b.third)
+		SameBits(a.grad, b.grad) && SameBits(a.hv, b.hv) && SameBits(a.third, b.third)
 }
 
 // objCheckClone checks that a clone computes bit-identical results, that it

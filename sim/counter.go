@@ -8,7 +8,7 @@ type Counts struct {
 
 // Counted wraps an Objective and counts its evaluations. It forwards
 // HessianAt, counting every Apply of the returned operator as one
-// Hessian-vector product. It deliberately does not implement ThirdOrder, so
+// Hessian-vector product, and KeepNextGrad. It deliberately does not implement ThirdOrder, so
 // that a type assertion on it never claims a derivative the wrapped
 // objective lacks.
 type Counted struct {
@@ -32,6 +32,14 @@ func (c *Counted) Loss(theta []float64) float64 {
 func (c *Counted) Grad(theta, grad []float64) float64 {
 	c.N.Grad++
 	return c.Obj.Grad(theta, grad)
+}
+
+// KeepNextGrad forwards the request to the wrapped objective when it is a
+// GradKeeper (and does nothing otherwise); it counts nothing.
+func (c *Counted) KeepNextGrad() {
+	if k, ok := c.Obj.(GradKeeper); ok {
+		k.KeepNextGrad()
+	}
 }
 
 // HessVec counts and forwards.

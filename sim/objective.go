@@ -51,6 +51,18 @@ type HessianPreparer interface {
 	HessianAt(theta []float64) Operator
 }
 
+// GradKeeper is implemented by objectives whose gradient can, on request,
+// also leave behind the θ-dependent part of Hessian-vector products at the
+// same point (the cache of HessianPreparer) for much less than computing it
+// again. A caller that will ask for the Hessian at the point of its next
+// gradient, as a GD run does when it measures the sharpness at the next
+// iterate, calls KeepNextGrad first. The request applies to the next Grad
+// call only and changes no result, bit for bit: only where the cache is
+// computed.
+type GradKeeper interface {
+	KeepNextGrad()
+}
+
 // HessianAt returns the Hessian of obj at theta as an Operator. It uses the
 // objective's own HessianPreparer when it has one and otherwise wraps
 // HessVec. The same validity rules as HessianPreparer.HessianAt apply.

@@ -3,7 +3,9 @@ package gd_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -530,6 +532,151 @@ func TestTrackerPeriods(t *testing.T) {
 			want := max(period, 2)
 			if got := gd.TrackerPeriods(every, centres); got != want {
 				t.Errorf("every=%d centres=%v: TrackerPeriods %d, the sequence %s has period %d", every, centres, got, seq[:8], want)
+			}
+		}
+	}
+}
+
+// keepLog wraps an objective, implements sim.GradKeeper, and logs the
+// θ of every Grad called with the request pending.
+type keepLog struct {
+	sim.Objective
+	pending bool
+	grads   int         // Grad calls so far (= the step of the next one)
+	kept    map[int]int // step → index of the first measurement after its kept Grad
+	points  [][]float64 // every measured point, in order
+}
+
+func (k *keepLog) KeepNextGrad() { k.pending = true }
+
+func (k *keepLog) Grad(theta, grad []float64) float64 {
+	if k.pending {
+		k.kept[k.grads] = len(k.points)
+	}
+	k.pending = false
+	k.grads++
+	return k.Objective.Grad(theta, grad)
+}
+
+// logSpectrum records the points it is asked about.
+type logSpectrum struct{ k *keepLog }
+
+func (s logSpectrum) Top(_ sim.Objective, theta []float64) (gd.Eigen, error) {
+	s.k.points = append(s.k.points, append([]float64(nil), theta...))
+	return gd.Eigen{Values: []float64{0}}, nil
+}
+
+// TestRecorderKeepsNextGrad checks where the Recorder asks the objective to
+// keep its forward pass (sim.GradKeeper): only before the gradient of a
+// step it will measure, and only when the next measurement is at that
+// iterate (not at a pending centre). Without centres every measured step
+// after θ₀ is asked for; with centres, those not right after another
+// measured step.
+func TestRecorderKeepsNextGrad(t *testing.T) {
+	obj, err := model.NewMatFact(3, 2, []float64{5.2, 0, 0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta0 := []float64{0.3, 0.1, -0.1, 0.2, 0.2, -0.1, 0.15, 0.25, 0.25, 0.05, 0.1, -0.2}
+	const eta, n = 0.077, 30
+	for _, centre := range []bool{false, true} {
+		for _, every := range []int{1, 2, 3} {
+			for _, traceEvery := range []int{1, 2} {
+				k := &keepLog{Objective: obj, kept: map[int]int{}}
+				var iterates [][]float64
+				keep := gd.ObserverFunc(func(s *gd.State) error {
+					iterates = append(iterates, append([]float64(nil), s.Theta...))
+					return nil
+				})
+				rec := &gd.Recorder{Obj: k, Every: traceEvery, SpectrumEvery: every, Spectrum: logSpectrum{k}, Center: centre}
+				if _, err := gd.Run(context.Background(), k, theta0, gd.Settings{Eta: eta, Steps: n}, keep, rec); err != nil {
+					t.Fatal(err)
+				}
+				name := fmt.Sprintf("centre %v, every %d, trace every %d", centre, every, traceEvery)
+				// Every kept gradient is the point measured next.
+				for step, i := range k.kept {
+					if i >= len(k.points) || !reference.SameBits(k.points[i], iterates[step]) {
+						t.Errorf("%s: the kept gradient of step %d is not the next point measured", name, step)
+					}
+				}
+				// Every step after θ₀ that Observe measures was asked for,
+				// unless the previous step was measured too and has a
+				// centre to measure first (Finish's measurement of the last
+				// step, when not due, is not announced).
+				observed := func(s int) bool { return s%every == 0 && s%traceEvery == 0 }
+				for _, r := range rec.Rows {
+					s := r.Step
+					measured := r.Eigen.Values != nil
+					_, kept := k.kept[s]
+					want := observed(s) && s > 0 && !(centre && s > 1 && observed(s-1))
+					if want && !kept {
+						t.Errorf("%s: measured step %d was not asked to keep its gradient", name, s)
+					}
+					if kept && !measured {
+						t.Errorf("%s: step %d kept its gradient but was not measured", name, s)
+					}
+				}
+			}
+		}
+	}
+}
+
+// hiddenKeeper forwards a two-layer network's methods but not KeepNextGrad,
+// so that a Recorder cannot ask it to keep its forward pass.
+type hiddenKeeper struct{ net *model.TwoLayer }
+
+func (h hiddenKeeper) Dim() int                               { return h.net.Dim() }
+func (h hiddenKeeper) Loss(theta []float64) float64           { return h.net.Loss(theta) }
+func (h hiddenKeeper) Grad(theta, grad []float64) float64     { return h.net.Grad(theta, grad) }
+func (h hiddenKeeper) HessVec(theta, v, hv []float64)         { h.net.HessVec(theta, v, hv) }
+func (h hiddenKeeper) HessianAt(theta []float64) sim.Operator { return h.net.HessianAt(theta) }
+
+// TestRecorderKeepChangesNothing runs GD with sharpness measurements on a
+// tanh network twice, once letting the Recorder ask for the kept forward
+// pass (sim.GradKeeper, through sim.Counted as in the experiment runner)
+// and once hiding it, and checks that the two traces are identical bit for
+// bit — losses, gradient norms, eigenvalues, residuals and HVP counts — for
+// the tracker and the dense path, with and without centres: keeping the
+// forward pass only moves where the same cache is computed.
+func TestRecorderKeepChangesNothing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(71, 72))
+	const n, d, m = 60, 5, 12
+	x, y := make([]float64, n*d), make([]float64, n)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	for i := range y {
+		y[i] = rng.NormFloat64()
+	}
+	cfg := model.TwoLayerConfig{Width: m, Activation: model.Tanh, Scaling: model.MeanField, Outputs: 1, N: n, D: d, X: x, Y: y}
+	theta0 := make([]float64, m*(d+1))
+	for i := range theta0 {
+		theta0[i] = rng.NormFloat64()
+	}
+	for _, method := range []string{gd.SpectrumTracker, gd.SpectrumDense} {
+		for _, centre := range []bool{false, true} {
+			run := func(hide bool) []gd.Row {
+				net, err := model.NewTwoLayer(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var obj sim.Objective = sim.NewCounted(net) // as the experiment runner wraps it
+				if hide {
+					obj = hiddenKeeper{net}
+				}
+				sp, err := gd.NewSpectrum(net.Dim(), gd.SpectrumSettings{Method: method, TopK: 2, Periods: gd.TrackerPeriods(3, centre)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec := &gd.Recorder{Obj: obj, SpectrumEvery: 3, Spectrum: sp, Center: centre}
+				if _, err := gd.Run(context.Background(), obj, theta0, gd.Settings{Eta: 2, Steps: 40}, rec); err != nil {
+					t.Fatal(err)
+				}
+				return rec.Rows
+			}
+			kept, hidden := run(false), run(true)
+			if a, b := fmt.Sprintf("%#v", kept), fmt.Sprintf("%#v", hidden); a != b {
+				t.Errorf("%s, centre %v: the trace changes when the forward pass is kept:\n%s\nvs\n%s", method, centre, a, b)
 			}
 		}
 	}

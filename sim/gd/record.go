@@ -48,7 +48,10 @@ type Row struct {
 
 // Recorder is an Observer that keeps a trace of a run: a Row every Every
 // steps (and at the last step, see Finish), with the top Hessian
-// eigenvalues measured by Spectrum every SpectrumEvery steps.
+// eigenvalues measured by Spectrum every SpectrumEvery steps. When Obj is a
+// sim.GradKeeper, the Recorder asks it, one step ahead, to keep the forward
+// pass of the gradient at an iterate it will measure next, so that the
+// measurement does not compute it again; nothing recorded changes.
 type Recorder struct {
 	// Obj is the objective being run (needed for spectrum measurements).
 	Obj sim.Objective
@@ -115,10 +118,18 @@ func (r *Recorder) Observe(s *State) error {
 		}
 		r.Rows = append(r.Rows, row)
 	}
-	// Keep θ_k when step k+1 will be measured: it is θ_{k−1} of that
-	// measurement's period-2 average.
-	if k := s.Step + 1; r.Center && r.due(k) && k%every == 0 {
-		r.before = append(r.before[:0], s.Theta...)
+	if k := s.Step + 1; r.due(k) && k%every == 0 {
+		// Keep θ_k when step k+1 will be measured: it is θ_{k−1} of that
+		// measurement's period-2 average.
+		if r.Center {
+			r.before = append(r.before[:0], s.Theta...)
+		}
+		// The next gradient is at θ_{k+1}, measured next: the objective
+		// may keep its forward pass for the measurement (sim.GradKeeper).
+		// Not when a centre measurement at another point comes first.
+		if gk, ok := r.Obj.(sim.GradKeeper); ok && r.pending < 0 {
+			gk.KeepNextGrad()
+		}
 	}
 	return nil
 }

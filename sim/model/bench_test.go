@@ -38,18 +38,34 @@ func benchWidths() []int { return []int{64, 512, 4096} }
 func benchBackends() []kernel.Backend { return []kernel.Backend{kernel.Default(), kernel.Gonum{}} }
 
 // BenchmarkTwoLayerGrad measures a full gradient (forward and backward
-// pass) of the two-layer network at n = 500, d = 32.
+// pass) of the two-layer network at n = 500, d = 32; impl=<default>-keep is
+// the default backend's gradient that also keeps its forward pass for
+// Hessian-vector products (KeepNextGrad, as a Recorder asks before a
+// measured step), which writes the activations to the cache instead of in
+// place.
 func BenchmarkTwoLayerGrad(b *testing.B) {
 	for _, be := range benchBackends() {
-		for _, m := range benchWidths() {
-			b.Run(fmt.Sprintf("impl=%s/shape=n500_d32_m%d", be.Name(), m), func(b *testing.B) {
-				net, theta, _ := benchTwoLayer(b, m, be)
-				g := make([]float64, net.Dim())
-				b.ReportAllocs()
-				for b.Loop() {
-					net.Grad(theta, g)
-				}
-			})
+		for _, keep := range []bool{false, true} {
+			if keep && be != kernel.Default() {
+				continue
+			}
+			name := be.Name()
+			if keep {
+				name += "-keep"
+			}
+			for _, m := range benchWidths() {
+				b.Run(fmt.Sprintf("impl=%s/shape=n500_d32_m%d", name, m), func(b *testing.B) {
+					net, theta, _ := benchTwoLayer(b, m, be)
+					g := make([]float64, net.Dim())
+					b.ReportAllocs()
+					for b.Loop() {
+						if keep {
+							net.KeepNextGrad()
+						}
+						net.Grad(theta, g)
+					}
+				})
+			}
 		}
 	}
 }

@@ -84,11 +84,12 @@ type tanhPart struct {
 type tanhMode uint8
 
 const (
-	modeLoss    tanhMode = iota // the loss
-	modePredict                 // the outputs into pred
-	modeGrad                    // the loss and the gradient
-	modePrepare                 // the cache: H and the residuals
-	modeHVP                     // the Hessian-vector product over the cache
+	modeLoss     tanhMode = iota // the loss
+	modePredict                  // the outputs into pred
+	modeGrad                     // the loss and the gradient
+	modeGradKeep                 // the loss and the gradient, and the cache as modePrepare fills it
+	modePrepare                  // the cache: H and the residuals
+	modeHVP                      // the Hessian-vector product over the cache
 )
 
 func roundUp(x, unit int) int { return (x + unit - 1) / unit * unit }
@@ -223,7 +224,7 @@ func (tn *tanhNet) runPart(p int) {
 	t := tn.t
 	pt := &tn.part[p]
 	pt.loss = 0
-	back := tn.mode == modeGrad || tn.mode == modeHVP
+	back := tn.mode == modeGrad || tn.mode == modeGradKeep || tn.mode == modeHVP
 	if back {
 		clear(pt.ga)
 	}
@@ -312,8 +313,8 @@ func (tn *tanhNet) setW(w []float64) {
 
 // rowsForward runs the forward row pass over the block's rows: H = tanh Z,
 // the outputs, the residuals and the loss, and for a gradient the row of Δ
-// (in place of Z) and the part's ∂A; for the cache, H goes to hc and the
-// residuals to r.
+// (in place of Z) and the part's ∂A; for the cache (modePrepare and
+// modeGradKeep), H goes to hc and the residuals to r.
 func (tn *tanhNet) rowsForward(pt *tanhPart, e0, i0, rows int) {
 	t := tn.t
 	mf, c := tn.mf, t.c
@@ -321,8 +322,9 @@ func (tn *tanhNet) rowsForward(pt *tanhPart, e0, i0, rows int) {
 	for i := i0; i < i0+rows; i++ {
 		e := e0 + i
 		z := pt.blk[i*tn.ldg : i*tn.ldg+mf]
+		keep := tn.mode == modePrepare || tn.mode == modeGradKeep
 		h := z
-		if tn.mode == modePrepare {
+		if keep {
 			h = tn.hc[e*mf : e*mf+mf]
 		}
 		if c == 1 {
@@ -333,10 +335,10 @@ func (tn *tanhNet) rowsForward(pt *tanhPart, e0, i0, rows int) {
 			}
 			r := out - t.y[e]
 			pt.loss += r * r
-			switch tn.mode {
-			case modePrepare:
+			if keep {
 				tn.r[e] = r
-			case modeGrad:
+			}
+			if tn.mode == modeGrad || tn.mode == modeGradKeep {
 				kernel.TanhGradRow(z, pt.ga, h, tn.ap, sn*r)
 			}
 			continue
@@ -351,12 +353,12 @@ func (tn *tanhNet) rowsForward(pt *tanhPart, e0, i0, rows int) {
 			}
 			r := out - t.y[e*c+o]
 			pt.loss += r * r
-			if tn.mode == modePrepare {
+			if keep {
 				tn.r[e*c+o] = r
 			}
 			cr[o] = sn * r
 		}
-		if tn.mode != modeGrad {
+		if tn.mode != modeGrad && tn.mode != modeGradKeep {
 			continue
 		}
 		acc := pt.acc[:mf]
@@ -486,10 +488,17 @@ func (tn *tanhNet) predict(theta, dst []float64) {
 	tn.pred, tn.w = nil, nil
 }
 
-// grad writes ∇E(θ) into grad and returns E(θ).
-func (tn *tanhNet) grad(theta, grad []float64) float64 {
+// grad writes ∇E(θ) into grad and returns E(θ). With keep it also fills
+// the cache (H and the residuals) at θ as prepare does: the same forward
+// tiles and TanhDot write H, into hc instead of in place, so the gradient
+// and the cache are bit for bit those of grad without keep and of prepare.
+func (tn *tanhNet) grad(theta, grad []float64, keep bool) float64 {
 	tn.setPoint(theta)
-	tn.run(modeGrad)
+	if keep {
+		tn.run(modeGradKeep)
+	} else {
+		tn.run(modeGrad)
+	}
 	tn.w = nil
 	gw, ga := tn.t.split(grad)
 	tn.sumGrad(gw, ga)

@@ -293,3 +293,63 @@ func TestTwoLayerTanhOperatorValid(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoLayerKeepNextGrad checks sim.GradKeeper: after KeepNextGrad the
+// next Grad fills the cache at its θ, so that HessianAt there does not run
+// the forward pass again, with the gradient and the Hessian-vector products
+// bit for bit those of a clone that never heard of it; a plain Grad leaves
+// the cache where it was, and the request lasts one Grad. Every shape and
+// kernel of the fused tanh path, and GELU (whose Grad keeps its forward pass
+// anyway).
+func TestTwoLayerKeepNextGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	type tc struct {
+		cfg  model.TwoLayerConfig
+		name string
+	}
+	var cases []tc
+	for _, be := range tanhBackends(t) {
+		for _, s := range tanhShapes {
+			cfg := tanhConfig(rng, s.n, s.d, s.m, s.c, model.MeanField, be)
+			cases = append(cases, tc{cfg, fmt.Sprintf("tanh %s n=%d d=%d m=%d c=%d", be.Name(), s.n, s.d, s.m, s.c)})
+		}
+	}
+	gelu := tanhConfig(rng, 30, 4, 7, 2, model.NTK, kernel.Default())
+	gelu.Activation = model.GELU
+	cases = append(cases, tc{gelu, "gelu"})
+	for _, c := range cases {
+		net, err := model.NewTwoLayer(c.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := net.Clone()
+		p := net.Dim()
+		th, th2, v := tanhPoint(rng, c.cfg), tanhPoint(rng, c.cfg), tanhPoint(rng, c.cfg)
+		gWant, hvWant := make([]float64, p), make([]float64, p)
+		eWant := ref.Grad(th, gWant)
+		ref.HessVec(th, v, hvWant) // the forward pass of HessianAt (prepare)
+
+		g, hv := make([]float64, p), make([]float64, p)
+		net.HessVec(th2, v, hv) // the cache at θ2
+		net.Grad(th, g)
+		if at := model.CachedAt(net); c.cfg.Activation == model.Tanh && !same(at, th2) {
+			t.Errorf("%s: a plain Grad moved the tanh cache", c.name)
+		}
+		net.KeepNextGrad()
+		e := net.Grad(th, g)
+		if math.Float64bits(e) != math.Float64bits(eWant) || !same(g, gWant) {
+			t.Errorf("%s: Grad after KeepNextGrad differs from a plain Grad", c.name)
+		}
+		if !same(model.CachedAt(net), th) {
+			t.Errorf("%s: Grad after KeepNextGrad did not leave the cache at its θ", c.name)
+		}
+		sim.HessianAt(net, th).Apply(v, hv)
+		if !same(hv, hvWant) {
+			t.Errorf("%s: Hessian-vector product over the kept cache differs from a fresh one", c.name)
+		}
+		net.Grad(th2, g)
+		if at := model.CachedAt(net); c.cfg.Activation == model.Tanh && !same(at, th) {
+			t.Errorf("%s: KeepNextGrad lasted beyond one Grad", c.name)
+		}
+	}
+}
