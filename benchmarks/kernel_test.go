@@ -154,6 +154,49 @@ func BenchmarkGemv(b *testing.B) {
 	}
 }
 
+// BenchmarkGemvPair runs the Hessian tracker's preconditioner products
+// Z·r and Z·y over its spectral cache Z (32 rows of p = m(d+1) = 16896 at
+// m = 512, 4.3 MB: beyond L2): impl=<variant> is kernel.GemvPair (one pass
+// over Z for the variants that implement kernel.GemvPairer),
+// impl=<variant>-twice the two Gemv calls it replaces, with the same bits.
+func BenchmarkGemvPair(b *testing.B) {
+	const rows = 32
+	rng := rand.New(rand.NewPCG(9, 10))
+	z := normals(rng, rows*trackerDim)
+	x1, x2 := normals(rng, trackerDim), normals(rng, trackerDim)
+	y1, y2 := make([]float64, rows), make([]float64, rows)
+	flops := 2 * 2 * float64(rows) * float64(trackerDim)
+	shape := fmt.Sprintf("N-%dx%d", rows, trackerDim)
+	for _, name := range kernel.Names() {
+		be, err := kernel.Get(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, twice := range []bool{false, true} {
+			impl := name
+			if twice {
+				impl += "-twice"
+			}
+			b.Run(fmt.Sprintf("impl=%s/shape=%s", impl, shape), func(b *testing.B) {
+				b.ReportAllocs()
+				run := func() {
+					if twice {
+						be.Gemv(false, rows, trackerDim, 1, z, trackerDim, x1, 0, y1)
+						be.Gemv(false, rows, trackerDim, 1, z, trackerDim, x2, 0, y2)
+						return
+					}
+					kernel.GemvPair(be, rows, trackerDim, 1, z, trackerDim, x1, x2, 0, y1, y2)
+				}
+				run() // workspaces
+				for b.Loop() {
+					run()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()*1e-9, "GFLOP/s")
+			})
+		}
+	}
+}
+
 // peakIters is the number of iterations of one BenchmarkPeak op: 6.3 MFLOP,
 // about 0.15 ms at the vector roof, long enough to hide the call.
 const peakIters = 1 << 16

@@ -44,6 +44,7 @@ func KernelSuite(t *testing.T, b kernel.Backend) {
 	t.Run("GemmSpecial", func(t *testing.T) { gemmSpecial(t, b) })
 	t.Run("Gemv", func(t *testing.T) { gemvShapes(t, b) })
 	t.Run("GemvSpecial", func(t *testing.T) { gemvSpecial(t, b) })
+	t.Run("GemvPair", func(t *testing.T) { gemvPair(t, b) })
 	t.Run("Threads", func(t *testing.T) { kernelThreads(t, b) })
 	t.Run("Concurrent", func(t *testing.T) { kernelConcurrent(t, b) })
 	t.Run("Allocs", func(t *testing.T) { kernelAllocs(t, b) })
@@ -373,6 +374,89 @@ func gemvSpecial(t *testing.T, b kernel.Backend) {
 						t.Fatalf("%s: %v: y[%d] = %v, want %v (exact: fl(beta·y0))", b.Name(), g, i, got[i], want)
 					}
 				}
+			}
+		}
+	}
+}
+
+// pairCase is a GemvPair problem: g's matrix with g.x and x2, g.y0 and y20.
+type pairCase struct {
+	g       gemvCase
+	x2, y20 []float64
+}
+
+func newPairCase(rng *rand.Rand, m, n int, alpha, beta float64) pairCase {
+	c := pairCase{g: newGemvCase(rng, false, m, n, alpha, beta)}
+	c.x2, _ = padded(rng, 1, n, 0)
+	c.y20, _ = padded(rng, 1, m, 0)
+	return c
+}
+
+// run returns kernel.GemvPair's two results (NaN in y where beta = 0, which
+// must not be read).
+func (c pairCase) run(b kernel.Backend) (y1, y2 []float64) {
+	y1, y2 = append([]float64(nil), c.g.y0...), append([]float64(nil), c.y20...)
+	if c.g.beta == 0 {
+		fillNaN(y1)
+		fillNaN(y2)
+	}
+	kernel.GemvPair(b, c.g.m, c.g.n, c.g.alpha, c.g.a, c.g.lda, c.g.x, c.x2, c.g.beta, y1, y2)
+	return y1, y2
+}
+
+// check fails t unless GemvPair's results are those of two Gemv calls of
+// the same backend, bit for bit.
+func (c pairCase) check(t *testing.T, b kernel.Backend) {
+	t.Helper()
+	y1, y2 := c.run(b)
+	w1, w2 := append([]float64(nil), c.g.y0...), append([]float64(nil), c.y20...)
+	b.Gemv(false, c.g.m, c.g.n, c.g.alpha, c.g.a, c.g.lda, c.g.x, c.g.beta, w1)
+	b.Gemv(false, c.g.m, c.g.n, c.g.alpha, c.g.a, c.g.lda, c.x2, c.g.beta, w2)
+	if !SameBits(y1, w1) || !SameBits(y2, w2) {
+		t.Errorf("%s: GemvPair %v differs from two Gemv calls", b.Name(), c.g)
+	}
+}
+
+// gemvPair checks kernel.GemvPair (the backend's own when it is a
+// kernel.GemvPairer, two Gemv calls otherwise) against two Gemv calls of the
+// same backend, bit for bit: on awkward shapes with padded rows (odd row
+// counts leave a row outside the kernels' pairs, odd column counts a tail),
+// every alpha/beta case, alpha = 0 with NaN in A and x (not read), the
+// thread cases at GOMAXPROCS 1 and 2, and without allocating.
+func gemvPair(t *testing.T, b kernel.Backend) {
+	rng := rand.New(rand.NewPCG(8, 1))
+	sizes := []int{0, 1, 2, 3, 7, 8, 9, 33, 65, 513}
+	abs := alphaBetas()
+	idx := 0
+	for _, m := range sizes {
+		for _, n := range sizes {
+			ab := abs[idx%len(abs)]
+			idx++
+			newPairCase(rng, m, n, ab[0], ab[1]).check(t, b)
+		}
+	}
+	for _, beta := range []float64{0, 1, -2.5} {
+		c := newPairCase(rng, 9, 11, 0, beta)
+		fillNaN(c.g.a)
+		fillNaN(c.g.x)
+		fillNaN(c.x2)
+		c.check(t, b)
+	}
+	big := []pairCase{newPairCase(rng, 500, 4096, 1, 0), newPairCase(rng, 513, 4095, 2, 1)}
+	prev := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(prev)
+	for _, p := range []int{1, 2} {
+		runtime.GOMAXPROCS(p)
+		for _, c := range big {
+			c.check(t, b)
+			if _, ok := b.(kernel.Gonum); ok {
+				continue // gonum allocates per large call (see kernelAllocs)
+			}
+			y1, y2 := c.run(b)
+			if n := AllocsPerCall(20, func() {
+				kernel.GemvPair(b, c.g.m, c.g.n, c.g.alpha, c.g.a, c.g.lda, c.g.x, c.x2, c.g.beta, y1, y2)
+			}); n != 0 {
+				t.Errorf("%s: GOMAXPROCS=%d: GemvPair %v: %v allocations per call", b.Name(), p, c.g, n)
 			}
 		}
 	}

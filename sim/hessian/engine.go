@@ -471,8 +471,9 @@ const precStall = 4
 //
 // with σ the innermost cached value of the target's end (the cache holds
 // the extreme pairs, so the rest of the spectrum lies beyond it). So
-// yᵀM⁻¹v = b·(y·v) + Σ_i a_i (z_i·y)(z_i·v): the products Zr and Zy give ε,
-// and one more, Zᵀ·(a ⊙ Z(r − εy)), gives t.
+// yᵀM⁻¹v = b·(y·v) + Σ_i a_i (z_i·y)(z_i·v): the products Zr and Zy (in one
+// pass over the cache, kernel.GemvPair) give ε, and one more,
+// Zᵀ·(a ⊙ Z(r − εy)), gives t.
 //
 // With M exact this is one step of inverse iteration with the Rayleigh
 // shift (the correction equation of Jacobi–Davidson solved exactly); with
@@ -498,8 +499,7 @@ func (e *engine) precondition(x []float64) {
 		e.pc = make([]float64, 2*nq) // once per cache size (the Tracker sizes it)
 	}
 	cr, cy := e.pc[:nq], e.pc[nq:2*nq]
-	e.be.Gemv(false, nq, p, 1, c.z, p, r, 0, cr)
-	e.be.Gemv(false, nq, p, 1, c.z, p, y, 0, cy)
+	kernel.GemvPair(e.be, nq, p, 1, c.z, p, r, y, 0, cr, cy) // one pass over the cache for both
 	b := inv(c.sigma(e.topT) - theta)
 	num, den := b*dot(y, r), b*dot(y, y)
 	for i := range cr {

@@ -44,7 +44,10 @@
 // caller that keeps its operands in layouts the kernel reads directly can
 // then skip the packing of every Gemm call and fuse its elementwise work
 // between the products while the data is in cache; the two-layer network's
-// tanh path does (sim/model).
+// tanh path does (sim/model). They implement GemvPairer too: two products
+// y = A·x with one matrix in one pass over it, bit for bit two Gemv calls
+// (GemvPair falls back to those for the other variants); the Hessian
+// tracker's preconditioner uses it on its spectral cache (sim/hessian).
 //
 // # Activations
 //

@@ -188,7 +188,8 @@ type op uint8
 const (
 	opGemm op = iota
 	opGemv
-	opFunc // Parallel: part p calls fn(p)
+	opGemvPair // GemvPair: b2 and c2 are the second x and y
+	opFunc     // Parallel: part p calls fn(p)
 )
 
 // call holds the arguments of one GEMM or GEMV call and the per-part
@@ -200,6 +201,7 @@ type call struct {
 	m, n, k       int
 	alpha, beta   float64
 	a, b, c       []float64
+	b2, c2        []float64 // opGemvPair's second x and y
 	lda, ldb, ldc int
 	parts         int
 	rows          bool // split rows of C (true) or columns
@@ -290,7 +292,7 @@ func (e *engine) dispatch(cl *call, parts, helpers int) {
 		cl.wg.Wait()
 	}
 	cl.state.Store(uint64(gen+1) << 32)
-	cl.a, cl.b, cl.c, cl.fn = nil, nil, nil, nil
+	cl.a, cl.b, cl.c, cl.b2, cl.c2, cl.fn = nil, nil, nil, nil, nil, nil
 	e.putCall(cl)
 }
 
@@ -418,6 +420,12 @@ func (cl *call) run(p int) {
 			}
 			gemvN(cl.isa, lo, hi, cl.n, cl.alpha, cl.a, cl.lda, cl.b, cl.beta, cl.c)
 		}
+	case opGemvPair:
+		lo, hi := 0, cl.m
+		if cl.parts > 1 {
+			lo, hi = span(p, cl.parts, cl.m, 4)
+		}
+		gemvN2(cl.isa, lo, hi, cl.n, cl.alpha, cl.a, cl.lda, cl.b, cl.b2, cl.beta, cl.c, cl.c2)
 	}
 }
 

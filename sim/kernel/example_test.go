@@ -94,3 +94,19 @@ func Example_twoLayerGradient() {
 	// g_a 0.013890 -0.043942
 	// g_W[0,1] -0.081246, central difference -0.081246
 }
+
+func ExampleGemvPair() {
+	// Z·r and Z·y with one pass over Z (3×4, row-major), as the Hessian
+	// tracker's preconditioner computes them over its spectral cache.
+	z := []float64{
+		1, 0, 0, 1,
+		0, 2, 0, 0,
+		1, 1, 1, 1,
+	}
+	r := []float64{1, 2, 3, 4}
+	y := []float64{1, -1, 1, -1}
+	zr, zy := make([]float64, 3), make([]float64, 3)
+	kernel.GemvPair(kernel.Default(), 3, 4, 1, z, 4, r, y, 0, zr, zy)
+	fmt.Println(zr, zy)
+	// Output: [5 4 10] [0 -2 0]
+}

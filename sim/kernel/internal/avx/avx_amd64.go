@@ -31,6 +31,13 @@ func DotTile(k int, a0, a1, a2, b0, b1, b2, b3 *float64, acc *[48]float64)
 //go:noescape
 func GemvN4(n int, a *float64, lda int, x *float64, out *[4]float64)
 
+// GemvN2x2 writes into out the dot products a0·x, a1·x, a0·y, a1·y of the
+// rows a0 = a and a1 = a + lda (n ≥ 1 columns) with x and y, each with
+// exactly the operations GemvN4 applies to a row, in one pass over the rows.
+//
+//go:noescape
+func GemvN2x2(n int, a *float64, lda int, x, y *float64, out *[4]float64)
+
 // GemvN1 returns the dot product of the n ≥ 0 values at a and x with
 // exactly the operations GemvN4 applies to each of its rows.
 //

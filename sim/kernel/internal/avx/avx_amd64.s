@@ -7,6 +7,19 @@
 // multiply-add fused. The tanh kernels are in tanh_amd64.s, the strided
 // GEMM tiles in tiles_amd64.s, the two-layer row passes in rows_amd64.s.
 
+// GEMVN_REDUCE stores at OFF(DX) the dot product of a row held in the lane
+// sums Y_lo (s0..s3) and Y_hi (s4..s7) and the tail chain X_t:
+// ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) + tail, the reduction of GemvN4 and
+// GemvN2x2 (GemvN1 spells the same instructions out, storing to its result).
+// X_lo and X_hi are the low halves of Y_lo and Y_hi (Y_hi is scratch).
+#define GEMVN_REDUCE(Y_lo, Y_hi, X_lo, X_hi, X_t, OFF) \
+	VADDPD       Y_hi, Y_lo, Y_lo; \
+	VEXTRACTF128 $1, Y_lo, X_hi; \
+	VADDPD       X_hi, X_lo, X_lo; \
+	VHADDPD      X_lo, X_lo, X_lo; \
+	VADDSD       X_t, X_lo, X_lo; \
+	VMOVSD       X_lo, OFF(DX)
+
 // func GemmKernel(kc int, a, b, c *float64, ldc int, alpha, beta float64)
 //
 // C[0:6, 0:8] = alpha·acc + beta·C (C not read when beta == 0), where
@@ -271,33 +284,91 @@ gemvn_tailloop:
 
 gemvn_reduce:
 	// ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) + tail, per row.
-	VADDPD       Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPD       X1, X0, X0
-	VHADDPD      X0, X0, X0
-	VADDSD       X10, X0, X0
-	VMOVSD       X0, (DX)
+	GEMVN_REDUCE(Y0, Y1, X0, X1, X10, 0)
 
-	VADDPD       Y3, Y2, Y2
-	VEXTRACTF128 $1, Y2, X3
-	VADDPD       X3, X2, X2
-	VHADDPD      X2, X2, X2
-	VADDSD       X11, X2, X2
-	VMOVSD       X2, 8(DX)
+	GEMVN_REDUCE(Y2, Y3, X2, X3, X11, 8)
 
-	VADDPD       Y5, Y4, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VADDPD       X5, X4, X4
-	VHADDPD      X4, X4, X4
-	VADDSD       X12, X4, X4
-	VMOVSD       X4, 16(DX)
+	GEMVN_REDUCE(Y4, Y5, X4, X5, X12, 16)
 
-	VADDPD       Y7, Y6, Y6
-	VEXTRACTF128 $1, Y6, X7
-	VADDPD       X7, X6, X6
-	VHADDPD      X6, X6, X6
-	VADDSD       X13, X6, X6
-	VMOVSD       X6, 24(DX)
+	GEMVN_REDUCE(Y6, Y7, X6, X7, X13, 24)
+	VZEROUPPER
+	RET
+
+// func GemvN2x2(n int, a *float64, lda int, x, y *float64, out *[4]float64)
+//
+// out = (a0·x, a1·x, a0·y, a1·y) for the rows a0 = a and a1 = a + lda, each
+// with exactly GemvN4's operations on a row: lane sums in Y0/Y1 (a0·x),
+// Y2/Y3 (a1·x), Y4/Y5 (a0·y), Y6/Y7 (a1·y), tail chains in X12-X15, and
+// ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) + tail. One pass over the two rows
+// serves both vectors.
+TEXT ·GemvN2x2(SB), NOSPLIT, $0-48
+	MOVQ n+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $3, R8
+	LEAQ (SI)(R8*1), R9
+	MOVQ x+24(FP), DI
+	MOVQ y+32(FP), R10
+	MOVQ out+40(FP), DX
+
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y12, Y12, Y12
+	VXORPD Y13, Y13, Y13
+	VXORPD Y14, Y14, Y14
+	VXORPD Y15, Y15, Y15
+
+	XORQ AX, AX
+	MOVQ CX, BX
+	SHRQ $3, BX
+	JZ   gemvn22_tail
+
+gemvn22_loop:
+	VMOVUPD     (DI)(AX*1), Y8
+	VMOVUPD     32(DI)(AX*1), Y9
+	VMOVUPD     (R10)(AX*1), Y10
+	VMOVUPD     32(R10)(AX*1), Y11
+	VFMADD231PD (SI)(AX*1), Y8, Y0
+	VFMADD231PD 32(SI)(AX*1), Y9, Y1
+	VFMADD231PD (R9)(AX*1), Y8, Y2
+	VFMADD231PD 32(R9)(AX*1), Y9, Y3
+	VFMADD231PD (SI)(AX*1), Y10, Y4
+	VFMADD231PD 32(SI)(AX*1), Y11, Y5
+	VFMADD231PD (R9)(AX*1), Y10, Y6
+	VFMADD231PD 32(R9)(AX*1), Y11, Y7
+	ADDQ        $64, AX
+	DECQ        BX
+	JNZ         gemvn22_loop
+
+gemvn22_tail:
+	ANDQ $7, CX
+	JZ   gemvn22_reduce
+
+gemvn22_tailloop:
+	VMOVSD      (DI)(AX*1), X8
+	VMOVSD      (R10)(AX*1), X10
+	VFMADD231SD (SI)(AX*1), X8, X12
+	VFMADD231SD (R9)(AX*1), X8, X13
+	VFMADD231SD (SI)(AX*1), X10, X14
+	VFMADD231SD (R9)(AX*1), X10, X15
+	ADDQ        $8, AX
+	DECQ        CX
+	JNZ         gemvn22_tailloop
+
+gemvn22_reduce:
+	GEMVN_REDUCE(Y0, Y1, X0, X1, X12, 0)
+
+	GEMVN_REDUCE(Y2, Y3, X2, X3, X13, 8)
+
+	GEMVN_REDUCE(Y4, Y5, X4, X5, X14, 16)
+
+	GEMVN_REDUCE(Y6, Y7, X6, X7, X15, 24)
 	VZEROUPPER
 	RET
 

@@ -12,6 +12,9 @@ func GemmKernel(kc int, a, b, c *float64, ldc int, alpha, beta float64) { panic(
 // GemvN4 is not available outside amd64.
 func GemvN4(n int, a *float64, lda int, x *float64, out *[4]float64) { panic("avx: not amd64") }
 
+// GemvN2x2 is not available outside amd64.
+func GemvN2x2(n int, a *float64, lda int, x, y *float64, out *[4]float64) { panic("avx: not amd64") }
+
 // GemvT32 is not available outside amd64.
 func GemvT32(m int, a *float64, lda int, x *float64, acc *[32]float64) { panic("avx: not amd64") }
 
