@@ -48,7 +48,8 @@ bench-smoke:
 	$(GO) test ./benchmarks -short -count=1 -cpu 1 -run '^$$' -bench . -benchtime=1x | $(GO) run ./benchmarks/internal/benchcheck benchmarks/limits.txt
 
 ## bench-compare: benchstat of two result files: by default the newest raw result (not a saved
-##                *-benchstat.txt table) against the newest older one that ran the same -bench pattern;
+##                *-benchstat.txt table) that has an older one to compare with, against the newest older
+##                one that ran the same -bench pattern (else one with a benchmark in common);
 ##                NEW=... BASE=... to choose
 bench-compare:
 	benchmarks/compare.sh

@@ -1,0 +1,62 @@
+package benchmarks
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// comparePair runs compare.sh --pair with RESULTS set to dir (the committed
+// results when empty) and returns BASE and NEW.
+func comparePair(t *testing.T, dir string) (base, head string) {
+	t.Helper()
+	cmd := exec.Command("bash", "compare.sh", "--pair")
+	cmd.Env = os.Environ()
+	if dir != "" {
+		cmd.Env = append(cmd.Env, "RESULTS="+dir)
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("compare.sh --pair: %v", err)
+	}
+	f := strings.Fields(string(out))
+	if len(f) != 2 {
+		t.Fatalf("compare.sh --pair printed %q, want BASE NEW", out)
+	}
+	return f[0], f[1]
+}
+
+// TestCompareDefaults checks that make bench-compare (compare.sh) finds a
+// pair to compare by default in a fresh clone, where the newest saved result
+// may be a one-off run with nothing older to compare against: it then takes
+// the newest result that has a base (same -bench pattern, else a benchmark in
+// common), rather than failing.
+func TestCompareDefaults(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"2026-01-01T1000-a.txt": "bench-args: -bench 'Gemm'\nBenchmarkGemm/impl=asm 1 10 ns/op\n",
+		"2026-01-01T1100-b.txt": "bench-args: -bench 'Gemm'\nBenchmarkGemm/impl=asm 1 9 ns/op\n",
+		"2026-01-01T1200-c.txt": "bench-args: -bench 'Peak'\nBenchmarkPeak/impl=x 1 5 ns/op\n",
+		"2026-01-01T1300-notes.txt": "a note without a bench-args header\nBenchmarkPeak/impl=x 1 5 ns/op\n",
+		"2026-01-01T1100-b-benchstat.txt": "bench-args: -bench 'Gemm'\nBenchmarkGemm/impl=asm 1 9 ns/op\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base, head := comparePair(t, dir)
+	if filepath.Base(base) != "2026-01-01T1000-a.txt" || filepath.Base(head) != "2026-01-01T1100-b.txt" {
+		t.Errorf("synthetic results: compared %s with %s, want a with b", base, head)
+	}
+	// The committed results: some pair, older first.
+	base, head = comparePair(t, "")
+	if filepath.Base(base) >= filepath.Base(head) {
+		t.Errorf("committed results: BASE %s is not older than NEW %s", base, head)
+	}
+}
