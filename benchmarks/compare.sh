@@ -25,8 +25,8 @@ fi
 abs() { if [ -n "$1" ]; then (cd "$(dirname "$1")" 2>/dev/null && echo "$PWD/$(basename "$1")") || echo "$1"; fi; }
 new=$(abs "${1:-${NEW:-}}")
 base=$(abs "${2:-${BASE:-}}")
-for f in $new $base; do
-	if [ ! -f "$f" ]; then
+for f in "$new" "$base"; do
+	if [ -n "$f" ] && [ ! -f "$f" ]; then
 		echo "bench-compare: no such result file: $f" >&2
 		exit 2
 	fi
@@ -77,14 +77,18 @@ if [ -z "$new" ]; then
 		echo "bench-compare: no saved results in $results (run make bench first)" >&2
 		exit 2
 	fi
-	# The newest raw result that has something to compare against.
-	while read -r f; do
-		b=$(base_of "$f")
-		if [ -n "$b" ]; then
-			new=$f base=${base:-$b}
-			break
-		fi
-	done < <(raw | sort -r)
+	if [ -n "$base" ]; then
+		new=$newest # BASE given: the newest raw result
+	else
+		# The newest raw result that has something to compare against.
+		while read -r f; do
+			b=$(base_of "$f")
+			if [ -n "$b" ]; then
+				new=$f base=$b
+				break
+			fi
+		done < <(raw | sort -r)
+	fi
 	if [ -z "$new" ]; then
 		echo "bench-compare: no two saved results in $results have a benchmark in common; choose with NEW=FILE BASE=FILE" >&2
 		exit 2

@@ -9,17 +9,28 @@ import (
 )
 
 // comparePair runs compare.sh --pair with RESULTS set to dir (the committed
-// results when empty) and returns BASE and NEW.
-func comparePair(t *testing.T, dir string) (base, head string) {
+// results when empty) and the extra environment env, and returns BASE and
+// NEW. NEW, BASE and RESULTS inherited from the caller's environment are
+// dropped, so that they cannot change the outcome.
+func comparePair(t *testing.T, dir string, env ...string) (base, head string) {
 	t.Helper()
 	cmd := exec.Command("bash", "compare.sh", "--pair")
-	cmd.Env = os.Environ()
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "NEW=") && !strings.HasPrefix(kv, "BASE=") && !strings.HasPrefix(kv, "RESULTS=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	if dir != "" {
 		cmd.Env = append(cmd.Env, "RESULTS="+dir)
 	}
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("compare.sh --pair: %v", err)
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("compare.sh --pair: %v: %s", err, stderr)
 	}
 	f := strings.Fields(string(out))
 	if len(f) != 2 {
@@ -32,17 +43,20 @@ func comparePair(t *testing.T, dir string) (base, head string) {
 // pair to compare by default in a fresh clone, where the newest saved result
 // may be a one-off run with nothing older to compare against: it then takes
 // the newest result that has a base (same -bench pattern, else a benchmark in
-// common), rather than failing.
+// common), rather than failing; with BASE given, NEW stays the newest.
 func TestCompareDefaults(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}
+	if err := exec.Command("git", "rev-parse", "--show-toplevel").Run(); err != nil {
+		t.Skip("not in a git checkout (compare.sh works from the repository root)")
+	}
 	dir := t.TempDir()
 	files := map[string]string{
-		"2026-01-01T1000-a.txt": "bench-args: -bench 'Gemm'\nBenchmarkGemm/impl=asm 1 10 ns/op\n",
-		"2026-01-01T1100-b.txt": "bench-args: -bench 'Gemm'\nBenchmarkGemm/impl=asm 1 9 ns/op\n",
-		"2026-01-01T1200-c.txt": "bench-args: -bench 'Peak'\nBenchmarkPeak/impl=x 1 5 ns/op\n",
-		"2026-01-01T1300-notes.txt": "a note without a bench-args header\nBenchmarkPeak/impl=x 1 5 ns/op\n",
+		"2026-01-01T1000-a.txt":           "bench-args: -bench 'Gemm'\nBenchmarkGemm/impl=asm 1 10 ns/op\n",
+		"2026-01-01T1100-b.txt":           "bench-args: -bench 'Gemm'\nBenchmarkGemm/impl=asm 1 9 ns/op\n",
+		"2026-01-01T1200-c.txt":           "bench-args: -bench 'Peak'\nBenchmarkPeak/impl=x 1 5 ns/op\n",
+		"2026-01-01T1300-notes.txt":       "a note without a bench-args header\nBenchmarkPeak/impl=x 1 5 ns/op\n",
 		"2026-01-01T1100-b-benchstat.txt": "bench-args: -bench 'Gemm'\nBenchmarkGemm/impl=asm 1 9 ns/op\n",
 	}
 	for name, text := range files {
@@ -53,6 +67,11 @@ func TestCompareDefaults(t *testing.T) {
 	base, head := comparePair(t, dir)
 	if filepath.Base(base) != "2026-01-01T1000-a.txt" || filepath.Base(head) != "2026-01-01T1100-b.txt" {
 		t.Errorf("synthetic results: compared %s with %s, want a with b", base, head)
+	}
+	// With BASE given, NEW is the newest result, comparable or not.
+	base, head = comparePair(t, dir, "BASE="+filepath.Join(dir, "2026-01-01T1000-a.txt"))
+	if filepath.Base(base) != "2026-01-01T1000-a.txt" || filepath.Base(head) != "2026-01-01T1200-c.txt" {
+		t.Errorf("synthetic results with BASE=a: compared %s with %s, want a with c", base, head)
 	}
 	// The committed results: some pair, older first.
 	base, head = comparePair(t, "")

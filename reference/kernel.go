@@ -637,6 +637,7 @@ func mustPanic(f func()) (panicked bool) {
 func kernelPanics(t *testing.T, b kernel.Backend) {
 	a := make([]float64, 12)
 	x := make([]float64, 4)
+	y1, y2, y3 := make([]float64, 3), make([]float64, 4), make([]float64, 3)
 	cases := []struct {
 		name string
 		f    func()
@@ -648,6 +649,12 @@ func kernelPanics(t *testing.T, b kernel.Backend) {
 		{"gemv short x", func() { b.Gemv(false, 3, 4, 1, a, 4, x[:3], 0, x) }},
 		{"gemv short y", func() { b.Gemv(true, 3, 4, 1, a, 4, x[:3], 0, x[:3]) }},
 		{"gemv lda", func() { b.Gemv(false, 3, 4, 1, a, 3, x, 0, x) }},
+		// GemvPair checks both products' slices, also where alpha = 0
+		// leaves A and x unread.
+		{"gemvpair short x1", func() { kernel.GemvPair(b, 3, 4, 1, a, 4, x[:3], y2, 0, y1, y3) }},
+		{"gemvpair short x2", func() { kernel.GemvPair(b, 3, 4, 1, a, 4, x, y2[:3], 0, y1, y3) }},
+		{"gemvpair short y2", func() { kernel.GemvPair(b, 3, 4, 0, a, 4, x, y2, 0, y1, y3[:2]) }},
+		{"gemvpair lda", func() { kernel.GemvPair(b, 3, 4, 1, a, 3, x, y2, 0, y1, y3) }},
 	}
 	for _, c := range cases {
 		if !mustPanic(c.f) {

@@ -112,6 +112,8 @@ func (o ObjectiveOptions) step(theta []float64) float64 {
 //     wᵀ∇³E[u,v] = uᵀ∇³E[w,v] = vᵀ∇³E[u,w];
 //   - Loss equals the loss Grad returns;
 //   - sim.HessianAt's operator equals HessVec;
+//   - for a sim.GradKeeper: Grad after KeepNextGrad, and the HessianAt
+//     operator at its θ, give bit for bit the results without the request;
 //   - for a sim.Cloner: clones give bit-identical results, do not disturb
 //     the original's state (an operator from HessianAt stays valid while a
 //     clone works elsewhere), and run concurrently with it;
@@ -150,6 +152,11 @@ func ObjectiveSuite(t *testing.T, obj sim.Objective, sample func(*rand.Rand) []f
 		}
 		if err := objCheckSame(obj, theta, objRandDir(rng, p), opts); err != nil {
 			t.Errorf("point %d: %v", k, err)
+		}
+		if gk, ok := obj.(sim.GradKeeper); ok {
+			if err := objCheckKeep(obj, gk, theta, sample(rng), objRandDir(rng, p)); err != nil {
+				t.Errorf("point %d: %v", k, err)
+			}
 		}
 		if c, ok := obj.(sim.Cloner); ok {
 			if err := objCheckClone(obj, c, theta, sample(rng), objRandDir(rng, p), objRandDir(rng, p)); err != nil {
@@ -348,6 +355,31 @@ func objCheckSame(obj sim.Objective, theta, v []float64, opts ObjectiveOptions) 
 		if !(math.Abs(hv[i]-hop[i]) <= opts.SameTol*objNormInf(hv)) {
 			return fmt.Errorf("second application of the HessianAt operator differs from HessVec at %d", i)
 		}
+	}
+	return nil
+}
+
+// objCheckKeep checks sim.GradKeeper's promise: after KeepNextGrad, Grad at
+// θ gives the bits of a plain Grad, and the HessianAt operator at θ (over
+// whatever the kept gradient left) gives the bits of HessVec at θ computed
+// afresh after a visit to θ2.
+func objCheckKeep(obj sim.Objective, gk sim.GradKeeper, theta, theta2, v []float64) error {
+	p := obj.Dim()
+	g, gKept := make([]float64, p), make([]float64, p)
+	e := obj.Grad(theta, g)
+	hv := make([]float64, p)
+	obj.HessVec(theta2, v, hv) // move any cache away from θ
+	gk.KeepNextGrad()
+	eKept := obj.Grad(theta, gKept)
+	if math.Float64bits(e) != math.Float64bits(eKept) || !SameBits(g, gKept) {
+		return fmt.Errorf("Grad after KeepNextGrad differs from a plain Grad")
+	}
+	hKept := make([]float64, p)
+	sim.HessianAt(obj, theta).Apply(v, hKept)
+	obj.HessVec(theta2, v, hv)
+	obj.HessVec(theta, v, hv) // afresh
+	if !SameBits(hKept, hv) {
+		return fmt.Errorf("the Hessian-vector product after a kept Grad differs from a fresh one")
 	}
 	return nil
 }

@@ -58,8 +58,12 @@ type HessianPreparer interface {
 // gradient, as a GD run does when it measures the sharpness at the next
 // iterate, calls KeepNextGrad first. The request applies to the next Grad
 // call only and changes no result, bit for bit: only where the cache is
-// computed.
+// computed. That Grad replaces the cache, so an Operator from HessianAt at
+// another point is no longer valid after it (as after any method call, see
+// HessianPreparer).
 type GradKeeper interface {
+	// KeepNextGrad asks the next Grad, whatever its θ, to leave the cache
+	// at that θ.
 	KeepNextGrad()
 }
 

@@ -51,7 +51,11 @@ type Row struct {
 // eigenvalues measured by Spectrum every SpectrumEvery steps. When Obj is a
 // sim.GradKeeper, the Recorder asks it, one step ahead, to keep the forward
 // pass of the gradient at an iterate it will measure next, so that the
-// measurement does not compute it again; nothing recorded changes.
+// measurement does not compute it again; nothing recorded changes. (θ₀ is
+// not announced, its gradient coming before the first Observe, nor is a
+// final step that Finish measures off the period; a request for a step past
+// the last one is left to the objective's next Grad, which it does not
+// change either.)
 type Recorder struct {
 	// Obj is the objective being run (needed for spectrum measurements).
 	Obj sim.Objective

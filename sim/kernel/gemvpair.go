@@ -11,7 +11,7 @@ import "github.com/eoskit/eoskit/sim/kernel/internal/avx"
 //
 // but reads A once: for a matrix that does not fit in cache (the spectral
 // cache of a Hessian tracker, 32 rows of 16896 values) half the traffic,
-// 1.27× faster with Asm's AVX2 kernel (benchmarks' BenchmarkGemvPair);
+// 1.25× faster with Asm's AVX2 kernel (benchmarks' BenchmarkGemvPair);
 // Tuned's pure-Go rows are bound by arithmetic, not memory, and gain
 // nothing. y1 and y2 must not overlap each other, a, x1 or x2.
 type GemvPairer interface {
@@ -26,7 +26,8 @@ var (
 
 // GemvPair computes y1 = alpha·A·x1 + beta·y1 and y2 = alpha·A·x2 + beta·y2
 // with be, A m×n: in one pass over A when be is a GemvPairer, as two Gemv
-// calls otherwise; the results are be's Gemv results either way.
+// calls otherwise; the results are be's Gemv results either way. y1 and y2
+// must not overlap each other, a, x1 or x2 (the two ways would then differ).
 func GemvPair(be Backend, m, n int, alpha float64, a []float64, lda int, x1, x2 []float64, beta float64, y1, y2 []float64) {
 	if p, ok := be.(GemvPairer); ok {
 		p.GemvPair(m, n, alpha, a, lda, x1, x2, beta, y1, y2)

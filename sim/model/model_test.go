@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eoskit/eoskit/reference"
 	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/kernel"
 	"github.com/eoskit/eoskit/sim/model"
@@ -136,14 +137,8 @@ func TestParseNames(t *testing.T) {
 	}
 }
 
-func same(a, b []float64) bool {
-	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-			return false
-		}
-	}
-	return len(a) == len(b)
-}
+// same reports whether a and b are the same bits (reference.SameBits).
+func same(a, b []float64) bool { return reference.SameBits(a, b) }
 
 // TestTwoLayerCache checks the cache rules: HessVec refreshes the forward
 // pass at a new θ and reuses it at the same θ (also after θ is modified in

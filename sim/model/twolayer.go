@@ -377,6 +377,9 @@ func (t *TwoLayer) Grad(theta, grad []float64) float64 {
 	keep := t.keepNext
 	t.keepNext = false
 	if t.tn != nil {
+		if keep {
+			t.cached = false // until the cache holds θ's forward pass
+		}
 		e := t.tn.grad(theta, grad, keep)
 		if keep {
 			copy(t.cacheTheta, theta)
@@ -393,12 +396,12 @@ func (t *TwoLayer) Grad(theta, grad []float64) float64 {
 // KeepNextGrad makes the next Grad also leave its forward pass cached, as
 // HessianAt would compute it (bit for bit the same H = tanh(Z) and
 // residuals), so that a HessianAt or HessVec at the same θ right after it
-// does not run the forward pass again. With tanh this costs the next
-// gradient one extra write of the n×m activations (at n = 500, d = 32,
-// m = 512: 0–0.1 ms on a 1.7 ms gradient, impl=asm-keep of BenchmarkTwoLayerGrad,
-// against about 1 ms for the forward pass it saves); GELU and ReLU keep
-// their forward pass anyway. Only the next Grad is affected, and no result
-// changes.
+// does not run the forward pass again. With tanh the next gradient writes
+// the n×m activations to the cache instead of in place: at n = 500, d = 32,
+// m = 512 no difference above the noise of six interleaved rounds
+// (impl=asm-keep of BenchmarkTwoLayerGrad), for the forward pass of about
+// 1 ms it saves; GELU and ReLU keep their forward pass anyway. Only the next
+// Grad is affected, and no result changes.
 func (t *TwoLayer) KeepNextGrad() { t.keepNext = true }
 
 // HessVec writes ∇²E(θ)v into hv, reusing the cached forward pass when θ
@@ -413,9 +416,9 @@ func (t *TwoLayer) HessVec(theta, v, hv []float64) {
 
 // HessianAt returns ∇²E(θ) as an operator over the cached forward pass. The
 // operator is valid until the next HessVec or HessianAt at another point
-// (and for GELU and ReLU the next Grad at another point; Loss, Predict and
-// Third leave it valid), and θ must not change while it is in use. It does
-// not allocate.
+// (and for GELU and ReLU the next Grad at another point, for tanh the next
+// Grad at another point after KeepNextGrad; Loss, Predict and Third leave it
+// valid), and θ must not change while it is in use. It does not allocate.
 func (t *TwoLayer) HessianAt(theta []float64) sim.Operator {
 	checkLen("TwoLayer.HessianAt", "theta", len(theta), t.Dim())
 	t.prepare(theta)

@@ -319,10 +319,10 @@ func (tn *tanhNet) rowsForward(pt *tanhPart, e0, i0, rows int) {
 	t := tn.t
 	mf, c := tn.mf, t.c
 	s, sn := t.s, t.s/float64(t.n)
+	keep := tn.mode == modePrepare || tn.mode == modeGradKeep
 	for i := i0; i < i0+rows; i++ {
 		e := e0 + i
 		z := pt.blk[i*tn.ldg : i*tn.ldg+mf]
-		keep := tn.mode == modePrepare || tn.mode == modeGradKeep
 		h := z
 		if keep {
 			h = tn.hc[e*mf : e*mf+mf]
