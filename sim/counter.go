@@ -8,9 +8,9 @@ type Counts struct {
 
 // Counted wraps an Objective and counts its evaluations. It forwards
 // HessianAt, counting every Apply of the returned operator as one
-// Hessian-vector product, and forwards KeepNextGrad without counting it. It deliberately does not implement ThirdOrder, so
-// that a type assertion on it never claims a derivative the wrapped
-// objective lacks.
+// Hessian-vector product, and forwards KeepNextGrad without counting it. It
+// deliberately does not implement ThirdOrder, so that a type assertion on it
+// never claims a derivative the wrapped objective lacks.
 type Counted struct {
 	Obj Objective
 	N   Counts
