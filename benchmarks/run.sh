@@ -10,8 +10,11 @@
 #   -c CPU        -test.cpu list (default 1,2: single- and two-thread rows)
 #   -x TAGS       build tags, e.g. openblas (cgo + libopenblas-dev) to add
 #                 the OpenBLAS variant to the same run
-#   -o FILE       output file (default benchmarks/results/YYYY-MM-DDTHHMM.txt,
-#                 UTC, so that names sort by time)
+#   -o FILE       output file (default $RESULTS/YYYY-MM-DDTHHMM.txt, UTC, so
+#                 that names sort by time, with the seconds added when that
+#                 file exists: a second run in the same minute never replaces
+#                 the first; RESULTS, relative to the repository root,
+#                 defaults to benchmarks/results)
 # Compare two saved files with
 #   go tool benchstat -col /impl FILE                 (variants side by side)
 #   go tool benchstat OLD.txt NEW.txt                 (two runs)
@@ -26,7 +29,7 @@ while getopts "n:b:t:c:x:o:h" opt; do
 	c) cpu=$OPTARG ;;
 	x) tags=$OPTARG ;;
 	o) out=$OPTARG ;;
-	h | *) sed -n '2,18p' "$0"; exit 2 ;;
+	h | *) sed -n '2,20p' "$0"; exit 2 ;;
 	esac
 done
 
@@ -36,8 +39,15 @@ case $out in
 *) out=$PWD/$out ;; # -o is relative to where run.sh was called from
 esac
 cd "$root/benchmarks"
+default_out=
 if [ -z "$out" ]; then
-	out=results/$(date -u +%Y-%m-%dT%H%M).txt
+	dir=${RESULTS:-benchmarks/results}
+	case $dir in
+	/*) ;;
+	*) dir=$root/$dir ;; # RESULTS is relative to the repository root
+	esac
+	out=$dir/$(date -u +%Y-%m-%dT%H%M).txt
+	default_out=1
 fi
 mkdir -p "$(dirname "$out")"
 
@@ -71,6 +81,16 @@ trap 'rm -f "$tmp"' EXIT
 go test ${tags:+-tags "$tags"} -run '^$' -bench "$bench" -benchtime "$benchtime" \
 	-cpu "$cpu" -count "$count" . | tee -a "$tmp"
 echo "busy-after: $(busy)" >>"$tmp"
+if [ -n "$default_out" ] && [ -e "$out" ]; then
+	# Another run wrote this minute's file: keep both (the seconds sort after it).
+	stem=${out%.txt}$(date -u +%S)
+	out=$stem.txt
+	i=2
+	while [ -e "$out" ]; do
+		out=$stem-$i.txt
+		i=$((i + 1))
+	done
+fi
 mv "$tmp" "$out"
 trap - EXIT
 echo "wrote $out" >&2

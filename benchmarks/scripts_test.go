@@ -79,3 +79,43 @@ func TestCompareDefaults(t *testing.T) {
 		t.Errorf("committed results: BASE %s is not older than NEW %s", base, head)
 	}
 }
+
+// TestRunSameMinute checks that make bench (run.sh) never replaces a saved
+// result: two runs in a row (within one minute, as a rule) leave two files,
+// each with its header. Each run executes no benchmark (-b '^$') but the
+// whole script, so it takes a few seconds (skipped with -short).
+func TestRunSameMinute(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test twice")
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	if err := exec.Command("git", "rev-parse", "--show-toplevel").Run(); err != nil {
+		t.Skip("not in a git checkout (run.sh works from the repository root)")
+	}
+	dir := t.TempDir()
+	for range 2 {
+		cmd := exec.Command("bash", "run.sh", "-b", "^$", "-n", "1", "-c", "1", "-t", "1x")
+		cmd.Env = append(os.Environ(), "RESULTS="+dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("run.sh: %v\n%s", err, out)
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 {
+		t.Fatalf("two runs left %d result files: %v", len(files), files)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "bench-args: -bench '^$'") {
+			t.Errorf("%s has no bench-args header", f)
+		}
+	}
+}
