@@ -8,6 +8,18 @@ import (
 	"testing"
 )
 
+// needScripts skips t where the benchmark scripts cannot run: without bash,
+// or outside a git checkout (they work from the repository root).
+func needScripts(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	if err := exec.Command("git", "rev-parse", "--show-toplevel").Run(); err != nil {
+		t.Skip("not in a git checkout (the scripts work from the repository root)")
+	}
+}
+
 // comparePair runs compare.sh --pair with RESULTS set to dir (the committed
 // results when empty) and the extra environment env, and returns BASE and
 // NEW. NEW, BASE and RESULTS inherited from the caller's environment are
@@ -45,12 +57,7 @@ func comparePair(t *testing.T, dir string, env ...string) (base, head string) {
 // the newest result that has a base (same -bench pattern, else a benchmark in
 // common), rather than failing; with BASE given, NEW stays the newest.
 func TestCompareDefaults(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
-	if err := exec.Command("git", "rev-parse", "--show-toplevel").Run(); err != nil {
-		t.Skip("not in a git checkout (compare.sh works from the repository root)")
-	}
+	needScripts(t)
 	dir := t.TempDir()
 	files := map[string]string{
 		"2026-01-01T1000-a.txt":           "bench-args: -bench 'Gemm'\nBenchmarkGemm/impl=asm 1 10 ns/op\n",
@@ -88,12 +95,7 @@ func TestRunSameMinute(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go test twice")
 	}
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
-	if err := exec.Command("git", "rev-parse", "--show-toplevel").Run(); err != nil {
-		t.Skip("not in a git checkout (run.sh works from the repository root)")
-	}
+	needScripts(t)
 	dir := t.TempDir()
 	for range 2 {
 		cmd := exec.Command("bash", "run.sh", "-b", "^$", "-n", "1", "-c", "1", "-t", "1x")

@@ -321,23 +321,28 @@ func (e *engine) gemv(tA bool, m, n int, alpha float64, a []float64, lda int, x 
 	if gemvPrologue(tA, m, n, alpha, a, lda, x, beta, y) {
 		return
 	}
-	rows := m
-	if tA {
-		rows = n
-	}
-	parts := 1
-	if t := threads(); t > 1 && m*n >= parGemvElems {
-		unit := 4
-		if tA {
-			unit = gemvColBlock
-		}
-		parts = min(partsPerThread*t, (rows+unit-1)/unit, maxParts)
-	}
+	parts := gemvParts(tA, m, n)
 	cl := e.getCall()
 	cl.op, cl.tA = opGemv, tA
 	cl.m, cl.n, cl.alpha, cl.beta = m, n, alpha, beta
 	cl.a, cl.b, cl.c, cl.lda = a, x, y, lda
 	e.dispatch(cl, parts, parts-1)
+}
+
+// gemvParts returns the number of parts of a GEMV call (and of GemvPair's):
+// one below parGemvElems or with one thread, else up to partsPerThread per
+// thread, in units of 4 rows of A (GemvN4) or of gemvColBlock columns when
+// tA.
+func gemvParts(tA bool, m, n int) int {
+	t := threads()
+	if t <= 1 || m*n < parGemvElems {
+		return 1
+	}
+	rows, unit := m, 4
+	if tA {
+		rows, unit = n, gemvColBlock
+	}
+	return min(partsPerThread*t, (rows+unit-1)/unit, maxParts)
 }
 
 // span returns the half-open range of units of size unit (out of total

@@ -56,10 +56,7 @@ func (e *engine) gemvPair(m, n int, alpha float64, a []float64, lda int, x1, x2 
 		gemvPrologue(false, m, n, alpha, a, lda, x2, beta, y2) // the same special case
 		return
 	}
-	parts := 1
-	if t := threads(); t > 1 && m*n >= parGemvElems {
-		parts = min(partsPerThread*t, (m+3)/4, maxParts)
-	}
+	parts := gemvParts(false, m, n)
 	cl := e.getCall()
 	cl.op, cl.tA = opGemvPair, false
 	cl.m, cl.n, cl.alpha, cl.beta = m, n, alpha, beta

@@ -338,9 +338,14 @@ func (t *TwoLayer) forward(theta, ga []float64) float64 {
 			zr[j] = g * d1r[j]
 		}
 	}
+	t.cachedAt(theta)
+	return e / float64(2*t.n)
+}
+
+// cachedAt records that the cache now holds the forward pass at θ.
+func (t *TwoLayer) cachedAt(theta []float64) {
 	copy(t.cacheTheta, theta)
 	t.cached = true
-	return e / float64(2*t.n)
 }
 
 // prepare makes sure the cache holds the forward pass at θ.
@@ -359,8 +364,7 @@ func (t *TwoLayer) prepare(theta []float64) {
 	}
 	if t.tn != nil {
 		t.tn.prepare(theta)
-		copy(t.cacheTheta, theta)
-		t.cached = true
+		t.cachedAt(theta)
 		return
 	}
 	t.forward(theta, nil)
@@ -382,8 +386,7 @@ func (t *TwoLayer) Grad(theta, grad []float64) float64 {
 		}
 		e := t.tn.grad(theta, grad, keep)
 		if keep {
-			copy(t.cacheTheta, theta)
-			t.cached = true
+			t.cachedAt(theta)
 		}
 		return e
 	}

@@ -22,20 +22,10 @@ const (
 // lane order (which keeps the loop from being optimised away and lets the
 // tests check the arithmetic bit for bit against Reference).
 func FMA(n int) float64 {
-	var acc [Lanes]float64
-	for i := range acc {
-		acc[i] = float64(i)
-	}
 	if vector() {
-		fmaAsm(n, &acc)
-	} else {
-		fmaGo(n, &acc)
+		return run(n, fmaAsm)
 	}
-	var s float64
-	for _, v := range acc {
-		s += v
-	}
-	return s
+	return run(n, fmaGo)
 }
 
 // Vector reports whether FMA runs the vector loop (amd64 with AVX2 and
@@ -43,12 +33,16 @@ func FMA(n int) float64 {
 func Vector() bool { return vector() }
 
 // Reference is FMA's arithmetic in plain Go.
-func Reference(n int) float64 {
+func Reference(n int) float64 { return run(n, fmaGo) }
+
+// run starts lane i at i, runs n iterations of chains over the lanes and
+// returns their sum in lane order.
+func run(n int, chains func(int, *[Lanes]float64)) float64 {
 	var acc [Lanes]float64
 	for i := range acc {
 		acc[i] = float64(i)
 	}
-	fmaGo(n, &acc)
+	chains(n, &acc)
 	var s float64
 	for _, v := range acc {
 		s += v
