@@ -125,9 +125,17 @@ func initialPoint(env *buildEnv, p int) ([]float64, error) {
 func checkRunMemory(spec *Spec, p int) error {
 	fp := float64(p)
 	vectors := 12.0 // GD: θ, ∇E, the last iterates, the recorder's centre points
-	if spec.Flow != nil {
-		vectors += 25 // DOP853: 12 stages, its dense output, the samples
+	if *spec.Measure.Period2 {
+		vectors += 6 // the period-2 observers' iterates and scratch
 	}
+	// The flows run one after the other: the largest state counts, 25
+	// times (DOP853: 12 stages, its dense output, the samples), plus the
+	// models' scratch and GD's captured start states.
+	flowVectors := 0.0
+	for _, f := range spec.Flows {
+		flowVectors = math.Max(flowVectors, 25*float64(f.stateDim(p))/fp+8)
+	}
+	vectors += flowVectors + 4*float64(len(spec.Flows))
 	// The spectrum is measured at least once, at the final iterate.
 	method := gd.ResolveSpectrumMethod(spec.Measure.Method, p)
 	spectrum := SpectrumBytes(p, max(spec.Measure.TopK, 1), method, trackerPeriods(spec.Measure))
@@ -135,9 +143,7 @@ func checkRunMemory(spec *Spec, p int) error {
 	// measurement), and its CSV text when written; the flow's the same.
 	rows := float64(spec.GD.Steps/max(spec.Measure.TraceEvery, 1) + 2)
 	trace := 250 * rows
-	if spec.Flow != nil {
-		trace *= 2
-	}
+	trace *= float64(1 + len(spec.Flows))
 	total := 8*fp*vectors + spectrum + trace
 	if total <= MaxRunBytes {
 		return nil

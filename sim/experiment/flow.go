@@ -3,27 +3,71 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
+	"slices"
+	"strings"
 
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/compare"
 	"github.com/eoskit/eoskit/sim/flow"
 	"github.com/eoskit/eoskit/sim/gd"
+	"github.com/eoskit/eoskit/sim/hessian"
 	"github.com/eoskit/eoskit/sim/ode"
 )
 
+// The flow kinds a spec may name.
+const (
+	FlowGradient = "gradient"
+	FlowModelA   = "model-a"
+	FlowModelB   = "model-b"
+)
+
+// flowKinds lists the flow kinds, for messages.
+var flowKindList = []string{FlowGradient, FlowModelA, FlowModelB}
+
 // FlowSpec asks for a continuous-time model to be integrated on the GD
 // run's time grid t = kη and written beside it. It is given as a kind name
-// ("flow": "gradient") or as an object with settings.
+// ("flow": "gradient") or as an object with settings; the spec's "flow"
+// field takes one of these or an array of them (FlowList).
 type FlowSpec struct {
-	// Kind is the flow: "gradient" (θ' = −∇E(θ)).
+	// Kind is the flow: "gradient" (θ' = −∇E(θ)), "model-a" (the amplitude
+	// form of the free-energy model, flow.ModelA) or "model-b" (its
+	// covariance form, flow.ModelB).
 	Kind string `json:"kind" spec:"required"`
+	// Name names the flow's output file flow_<name>.csv and its entry in
+	// summary.json (default: the kind). Names must be distinct.
+	Name string `json:"name,omitempty"`
+	// StartStep k₀ ≥ 1 starts the flow at t = k₀η from GD's state there:
+	// the centre θ̄_{k₀} = (θ_{k₀−1} + 2θ_{k₀} + θ_{k₀+1})/4 and, for the
+	// models, the amplitude a_{k₀} = (−1)^{k₀}(θ_{k₀} − θ̄_{k₀}). Absent (0):
+	// from θ₀ at t = 0, the models with an amplitude seeded along the top
+	// Hessian eigenvectors at θ₀ (see SeedAmplitude).
+	StartStep int `json:"start_step,omitempty" spec:"positive"`
+	// Rank is model B's rank r ≥ 1 (default 1).
+	Rank int `json:"rank,omitempty" spec:"positive"`
+	// Form is model B's θ-drift: "second-order" (default, exact third
+	// derivatives) or "symmetrized" (flow.BForm).
+	Form string `json:"form,omitempty"`
+	// SeedAmplitude is the size of the amplitude the models start with
+	// where GD gives none, relative to max(1, ‖θ‖): from θ₀, a₀ = s·u₁(θ₀)
+	// (model B: column j is s·u_j(θ₀)); from a GD state, model B's columns
+	// j ≥ 2 are s·u_j(θ̄_{k₀}) made orthogonal to a_{k₀} (column 1). u_j
+	// are unit top Hessian eigenvectors, each signed so that its entry of
+	// largest magnitude is positive. Default 1e-6. This seeding is eoskit's
+	// assumption [A]: GD's own oscillation grows from round-off.
+	SeedAmplitude float64 `json:"seed_amplitude,omitempty" spec:"positive"`
 	// Method is the integrator: "dp5" (Dormand–Prince 5(4), adaptive, the
 	// default), "dop853" (8th order, adaptive), "rk4" or "euler" (fixed
-	// step). Caveat for dop853: where a gradient flow is stiff (its steps
-	// limited by stability, as every converging flow eventually is), the
-	// 7th-order dense output that samples it at t = kη amplifies the
-	// decayed stiff components, and the samples can be 10²–10⁴ times less
-	// accurate than the tolerance (the steps themselves are not); dp5's
-	// dense output is as stable as its steps (see flow.GradientFlow).
+	// step). Caveat for dop853: where a flow is stiff (its steps limited
+	// by stability, as every converging flow eventually is, and the models
+	// at the Edge of Stability always are), the 7th-order dense output that
+	// samples it at t = kη amplifies the decayed stiff components, and the
+	// samples can be 10²–10⁴ times less accurate than the tolerance (the
+	// steps themselves are not); dp5's dense output is as stable as its
+	// steps (see flow.GradientFlow).
 	Method string `json:"method"`
 	// RTol and ATol are the adaptive methods' relative and absolute
 	// tolerances (default 1e-8; ATol defaults to RTol).
@@ -40,6 +84,9 @@ type FlowSpec struct {
 	stepDefault bool
 }
 
+// DefaultSeedAmplitude is FlowSpec.SeedAmplitude's default.
+const DefaultSeedAmplitude = 1e-6
+
 // bindJSON implements binder: a string is the kind, an object the settings.
 func (f *FlowSpec) bindJSON(v any, path string) error {
 	switch x := v.(type) {
@@ -49,7 +96,55 @@ func (f *FlowSpec) bindJSON(v any, path string) error {
 	case map[string]any:
 		return bindStruct(x, reflect.ValueOf(f).Elem(), path)
 	}
-	return specErr(path, "want a flow kind (\"gradient\") or an object, got %s", describe(v))
+	return specErr(path, "want a flow kind (%s) or an object, got %s", strings.Join(flowKindList, ", "), describe(v))
+}
+
+// FlowList is the spec's "flow" field: one flow (a kind name or an object)
+// or an array of them, integrated one after the other.
+type FlowList []*FlowSpec
+
+// bindJSON implements binder.
+func (l *FlowList) bindJSON(v any, path string) error {
+	arr, ok := v.([]any)
+	if !ok {
+		f := &FlowSpec{}
+		if err := f.bindJSON(v, path); err != nil {
+			return err
+		}
+		*l = FlowList{f}
+		return nil
+	}
+	if len(arr) == 0 {
+		return specErr(path, "is an empty array (leave it out for no flow)")
+	}
+	out := make(FlowList, len(arr))
+	for i, e := range arr {
+		out[i] = &FlowSpec{}
+		if err := out[i].bindJSON(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			return err
+		}
+	}
+	*l = out
+	return nil
+}
+
+// validate checks every flow and that their names are distinct.
+func (l FlowList) validate(s *Spec) error {
+	seen := map[string]bool{}
+	for i, f := range l {
+		path := "flow"
+		if len(l) > 1 {
+			path = fmt.Sprintf("flow[%d]", i)
+		}
+		if err := f.validate(path, s.GD, s.Model.params.smooth()); err != nil {
+			return err
+		}
+		if seen[f.Name] {
+			return specErr(path+".name", "%q is used by another flow (give each flow of the same kind a name)", f.Name)
+		}
+		seen[f.Name] = true
+	}
+	return nil
 }
 
 // validate checks the settings and fills defaults. On a loss that is not
@@ -57,9 +152,51 @@ func (f *FlowSpec) bindJSON(v any, path string) error {
 // fixed-step RK4: an adaptive method's error control cannot pass the kinks
 // of the gradient where the flow slides along them, and shrinks its steps
 // without end.
-func (f *FlowSpec) validate(eta float64, smooth bool) error {
-	if f.Kind != "gradient" {
-		return specErr("flow.kind", "unknown flow %q (known: gradient)", f.Kind)
+func (f *FlowSpec) validate(path string, g GDSpec, smooth bool) error {
+	if !slices.Contains(flowKindList, f.Kind) {
+		return specErr(path+".kind", "unknown flow %q (known: %s)", f.Kind, strings.Join(flowKindList, ", "))
+	}
+	if f.Name == "" {
+		f.Name = f.Kind
+	}
+	if !nameRE.MatchString(f.Name) || len(f.Name) > maxNameLen {
+		return specErr(path+".name", "%q must use only letters, digits, '-', '_' and '.' (at most %d; it names a file)", f.Name, maxNameLen)
+	}
+	if f.StartStep < 0 || (f.StartStep > 0 && f.StartStep >= g.Steps) {
+		return specErr(path+".start_step", "must be between 1 and gd.steps − 1 = %d (GD's state at k₀ needs θ_{k₀+1}); got %d", g.Steps-1, f.StartStep)
+	}
+	if f.Kind == FlowModelB {
+		if f.Rank == 0 {
+			f.Rank = 1
+		}
+		if f.Rank < 1 {
+			return specErr(path+".rank", "must be ≥ 1 (got %d)", f.Rank)
+		}
+		if f.Form == "" {
+			f.Form = flow.SecondOrder.String()
+		}
+		if f.Form != flow.SecondOrder.String() && f.Form != flow.Symmetrized.String() {
+			return specErr(path+".form", "unknown form %q (second-order or symmetrized)", f.Form)
+		}
+	} else {
+		if f.Rank != 0 {
+			return specErr(path+".rank", "only applies to model-b")
+		}
+		if f.Form != "" {
+			return specErr(path+".form", "only applies to model-b")
+		}
+	}
+	if f.Kind == FlowGradient {
+		if f.SeedAmplitude != 0 {
+			return specErr(path+".seed_amplitude", "does not apply to the gradient flow (it has no amplitude)")
+		}
+	} else {
+		if f.SeedAmplitude == 0 {
+			f.SeedAmplitude = DefaultSeedAmplitude
+		}
+		if !(f.SeedAmplitude > 0) {
+			return specErr(path+".seed_amplitude", "must be > 0 (got %v)", f.SeedAmplitude)
+		}
 	}
 	if f.Method == "" {
 		f.Method = "dp5"
@@ -71,12 +208,12 @@ func (f *FlowSpec) validate(eta float64, smooth bool) error {
 		f.MaxSteps = 1_000_000
 	}
 	if f.MaxSteps < 0 {
-		return specErr("flow.max_steps", "must be ≥ 1 (got %d)", f.MaxSteps)
+		return specErr(path+".max_steps", "must be ≥ 1 (got %d)", f.MaxSteps)
 	}
 	switch f.Method {
 	case "dp5", "dop853":
 		if f.Step != 0 {
-			return specErr("flow.step", "only applies to the fixed-step methods rk4 and euler")
+			return specErr(path+".step", "only applies to the fixed-step methods rk4 and euler")
 		}
 		if f.RTol == 0 {
 			f.RTol = 1e-8
@@ -85,22 +222,33 @@ func (f *FlowSpec) validate(eta float64, smooth bool) error {
 			f.ATol = f.RTol
 		}
 		if !(f.RTol > 0) || !(f.ATol > 0) {
-			return specErr("flow.rtol", "tolerances must be > 0 (got rtol %v, atol %v)", f.RTol, f.ATol)
+			return specErr(path+".rtol", "tolerances must be > 0 (got rtol %v, atol %v)", f.RTol, f.ATol)
 		}
 	case "rk4", "euler":
 		if f.RTol != 0 || f.ATol != 0 {
-			return specErr("flow.rtol", "tolerances only apply to the adaptive methods dp5 and dop853")
+			return specErr(path+".rtol", "tolerances only apply to the adaptive methods dp5 and dop853")
 		}
 		if f.Step == 0 || f.stepDefault {
-			f.Step, f.stepDefault = eta/10, true
+			f.Step, f.stepDefault = g.Eta/10, true
 		}
 		if !(f.Step > 0) {
-			return specErr("flow.step", "must be > 0 (got %v)", f.Step)
+			return specErr(path+".step", "must be > 0 (got %v)", f.Step)
 		}
 	default:
-		return specErr("flow.method", "unknown method %q (dp5, dop853, rk4 or euler)", f.Method)
+		return specErr(path+".method", "unknown method %q (dp5, dop853, rk4 or euler)", f.Method)
 	}
 	return nil
+}
+
+// stateDim is the dimension of the flow's state for p parameters.
+func (f *FlowSpec) stateDim(p int) int {
+	switch f.Kind {
+	case FlowModelA:
+		return 2 * p
+	case FlowModelB:
+		return p * (1 + f.Rank)
+	}
+	return p
 }
 
 func (f *FlowSpec) integrator() (ode.Method, ode.Controller) {
@@ -115,42 +263,246 @@ func (f *FlowSpec) integrator() (ode.Method, ode.Controller) {
 	return ode.DP5(), ode.PI{RTol: f.RTol, ATol: f.ATol}
 }
 
+// FlowRow is one sample of a flow at t = kη. Row.Loss is the flow's
+// prediction of GD's time-averaged loss (Point.Loss), Row.GradNorm is
+// ‖∇E(θ)‖ and Row.Eigen the spectrum at θ where GD's was measured.
+type FlowRow struct {
+	gd.Row
+	// Point holds the model's predictions (flow.Point).
+	Point flow.Point
+}
+
 // FlowResult is a flow integrated on the GD grid.
 type FlowResult struct {
 	Spec *FlowSpec
-	// Trace holds the flow's samples at t = kη (the same steps as the GD
-	// trace), with the sharpness where GD's was measured.
-	Trace []gd.Row
-	// FinalTheta is the flow's last sample.
-	FinalTheta []float64
-	// Stats are the integrator's statistics (Evals = gradients).
+	// Trace holds the flow's samples at t = kη: from the start step on,
+	// at the steps of the GD trace.
+	Trace []FlowRow
+	// FinalState is the flow's state y at its last sample (θ first, then
+	// the amplitude or the columns of Q), and FinalTheta its θ part.
+	FinalState, FinalTheta []float64
+	// Stats are the integrator's statistics (Evals = right-hand sides).
 	Stats ode.Stats
-	// Err is why the integration stopped early (nil when it reached the
-	// end of the run); the samples until then are kept.
+	// Counts are the objective evaluations of the integration (right-hand
+	// sides only: the samples' observations and spectra are not counted);
+	// Thirds the third-derivative products.
+	Counts sim.Counts
+	Thirds int
+	// Err is why the integration stopped early or could not start (nil
+	// when it reached the end of the run); the samples until then are
+	// kept.
 	Err error
 	// Failures are the spectrum measurements that failed numerically
 	// (missing from Trace, as for gd.Recorder).
 	Failures gd.Failures
+	// Compare lays the flow over GD's period-2 observers (nil when GD's
+	// were not recorded or the flow has no sample).
+	Compare *compare.Report
 }
 
-// runFlow integrates the spec's flow from θ₀ and samples it like the GD
-// trace: every trace_every steps and at the last one, measuring the
-// spectrum every sharpness_every steps. Cancelling ctx stops it at the next
-// sample (Err then wraps context.Canceled).
-func (e *Experiment) runFlow(ctx context.Context, spectrum gd.Spectrum) (*FlowResult, error) {
+// newFlowModel returns the flow's model on obj (wrapped for counting) and
+// the unwrapped objective's third derivatives for model B.
+func (e *Experiment) newFlowModel(fs *FlowSpec, obj sim.Objective) (flow.Model, *flow.ModelB, error) {
+	eta := e.Spec.GD.Eta
+	switch fs.Kind {
+	case FlowModelA:
+		return flow.NewModelA(obj, eta), nil, nil
+	case FlowModelB:
+		form := flow.SecondOrder
+		if fs.Form == flow.Symmetrized.String() {
+			form = flow.Symmetrized
+		}
+		third, _ := e.Objective.(sim.ThirdOrder)
+		if form == flow.SecondOrder && third == nil {
+			return nil, nil, fmt.Errorf("the second-order model B needs third derivatives, which this model lacks")
+		}
+		m := flow.NewModelB(obj, third, eta, fs.Rank, form)
+		return m, m, nil
+	}
+	return flow.NewGradient(obj), nil, nil
+}
+
+// gdStates keeps the iterates θ_{k−1}, θ_k, θ_{k+1} of the steps k flows
+// start from.
+type gdStates struct {
+	want map[int][3][]float64
+}
+
+func newGDStates(flows FlowList) *gdStates {
+	g := &gdStates{want: map[int][3][]float64{}}
+	for _, f := range flows {
+		if f.StartStep > 0 {
+			g.want[f.StartStep] = [3][]float64{}
+		}
+	}
+	return g
+}
+
+// Observe implements gd.Observer.
+func (g *gdStates) Observe(s *gd.State) error {
+	for k, its := range g.want {
+		if d := s.Step - k + 1; d >= 0 && d <= 2 {
+			its[d] = append([]float64(nil), s.Theta...)
+			g.want[k] = its
+		}
+	}
+	return nil
+}
+
+// center returns θ̄_k and a_k = (−1)^k(θ_k − θ̄_k), or false when GD did
+// not reach step k+1.
+func (g *gdStates) center(k int) (center, amp []float64, ok bool) {
+	its := g.want[k]
+	if its[2] == nil {
+		return nil, nil, false
+	}
+	p := len(its[0])
+	center, amp = make([]float64, p), make([]float64, p)
+	sign := 1.0
+	if k%2 != 0 {
+		sign = -1
+	}
+	for i := range center {
+		// The same arithmetic as the Recorder's centre and observers.
+		center[i] = 0.25*(its[0][i]+its[2][i]) + 0.5*its[1][i]
+		amp[i] = sign * (its[1][i] - center[i])
+	}
+	return center, amp, true
+}
+
+// topVectors returns the r top unit eigenvectors of ∇²E(θ) as columns, each
+// signed so that its entry of largest magnitude is positive: exact (dense)
+// up to DenseMaxDim parameters, else by Lanczos to a relative residual of
+// 1e-8.
+func (e *Experiment) topVectors(ctx context.Context, theta []float64, r int) (*mat.Dense, error) {
+	p := e.Objective.Dim()
+	var est hessian.Estimator
+	if gd.ResolveSpectrumMethod(e.Spec.Measure.Method, p) == gd.SpectrumDense {
+		est = &hessian.DenseSolver{Top: r}
+	} else {
+		est = hessian.NewLanczosSolver(hessian.Settings{Top: r, Tol: 1e-8})
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res, err := est.Estimate(sim.HessianAt(e.Objective, theta))
+	if err != nil || res.Top.Vectors == nil {
+		return nil, fmt.Errorf("top eigenvectors for the seed: %w", err)
+	}
+	v := mat.DenseCopyOf(res.Top.Vectors)
+	for j := range r {
+		big := 0
+		for i := range p {
+			if math.Abs(v.At(i, j)) > math.Abs(v.At(big, j)) {
+				big = i
+			}
+		}
+		if v.At(big, j) < 0 {
+			for i := range p {
+				v.Set(i, j, -v.At(i, j))
+			}
+		}
+	}
+	return v, nil
+}
+
+// initialState builds the flow's state y₀ and its start step.
+func (e *Experiment) initialState(ctx context.Context, fs *FlowSpec, states *gdStates) ([]float64, error) {
+	p := e.Objective.Dim()
+	y := make([]float64, fs.stateDim(p))
+	theta := e.Theta0
+	var amp []float64
+	if k := fs.StartStep; k > 0 {
+		c, a, ok := states.center(k)
+		if !ok {
+			return nil, fmt.Errorf("GD stopped before step %d, where the flow starts", k+1)
+		}
+		theta, amp = c, a
+	}
+	copy(y, theta)
+	if fs.Kind == FlowGradient {
+		return y, nil
+	}
+	r := 1
+	if fs.Kind == FlowModelB {
+		r = fs.Rank
+	}
+	seeded := r // columns to seed from eigenvectors
+	if amp != nil {
+		copy(y[p:2*p], amp)
+		seeded = r - 1
+	}
+	if seeded == 0 {
+		return y, nil
+	}
+	u, err := e.topVectors(ctx, theta, r)
+	if err != nil {
+		return nil, err
+	}
+	s := fs.SeedAmplitude * math.Max(1, gd.Norm(theta))
+	col := make([]float64, p)
+	for j := r - seeded; j < r; j++ {
+		// Column j of Q (j ≥ 1 after a GD amplitude): s·u_j, made
+		// orthogonal to the columns before it.
+		mat.Col(col, j, u)
+		for i := 0; i < j; i++ {
+			q := y[p*(1+i) : p*(2+i)]
+			c := floats(col, q) / floats(q, q)
+			for l := range col {
+				col[l] -= c * q[l]
+			}
+		}
+		n := gd.Norm(col)
+		for l := range col {
+			y[p*(1+j)+l] = s * col[l] / n
+		}
+	}
+	return y, nil
+}
+
+// floats returns xᵀy.
+func floats(x, y []float64) float64 {
+	var s float64
+	for i, v := range x {
+		s += v * y[i]
+	}
+	return s
+}
+
+// runFlow integrates one flow of the spec and samples it like the GD
+// trace: from its start step on, every trace_every steps and at the last
+// one, measuring the spectrum every sharpness_every steps. Cancelling ctx
+// stops it at the next sample (Err then wraps context.Canceled).
+func (e *Experiment) runFlow(ctx context.Context, fs *FlowSpec, states *gdStates, spectrum gd.Spectrum) (*FlowResult, error) {
 	s := e.Spec
-	fs := s.Flow
-	m, c := fs.integrator()
 	res := &FlowResult{Spec: fs}
-	grad := make([]float64, e.Objective.Dim())
-	grid := flow.Grid{Eta: s.GD.Eta, Steps: s.GD.Steps, Every: s.Measure.TraceEvery, MaxSteps: fs.MaxSteps}
+	counted := sim.NewCounted(e.Objective)
+	model, mb, err := e.newFlowModel(fs, counted)
+	if err != nil {
+		res.Err = err
+		return res, nil
+	}
+	y0, err := e.initialState(ctx, fs, states)
+	if err != nil {
+		res.Err = err
+		return res, nil
+	}
+	p := e.Objective.Dim()
+	grad := make([]float64, p)
+	_, isGradient := model.(*flow.Gradient)
 	var measureErr error
-	sample := func(k int, t float64, theta []float64) error {
+	sample := func(k int, t float64, y []float64) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		theta := y[:p]
 		loss := e.Objective.Grad(theta, grad)
-		row := gd.Row{Step: k, T: t, Loss: loss, GradNorm: gd.Norm(grad)}
+		pt := flow.Point{Loss: loss, CenterLoss: math.NaN(), LossPlus: math.NaN(), LossMinus: math.NaN(),
+			Amplitude: math.NaN(), FreeEnergy: math.NaN()}
+		if !isGradient {
+			pt = model.Observe(y)
+		}
+		row := FlowRow{Row: gd.Row{Step: k, T: t, Loss: pt.Loss, GradNorm: gd.Norm(grad)}, Point: pt}
 		if se := s.Measure.SharpnessEvery; se > 0 && spectrum != nil && (k%se == 0 || k == s.GD.Steps) {
 			eig, err := spectrum.Top(e.Objective, theta)
 			switch {
@@ -164,14 +516,69 @@ func (e *Experiment) runFlow(ctx context.Context, spectrum gd.Spectrum) (*FlowRe
 			}
 		}
 		res.Trace = append(res.Trace, row)
-		res.FinalTheta = append(res.FinalTheta[:0], theta...)
+		res.FinalState = append(res.FinalState[:0], y...)
 		return nil
 	}
-	stats, err := flow.GradientFlow(e.Objective, e.Theta0, grid, m, c, sample)
-	res.Stats = stats
+	m, c := fs.integrator()
+	grid := flow.Grid{Eta: s.GD.Eta, Steps: s.GD.Steps, Every: s.Measure.TraceEvery, MaxSteps: fs.MaxSteps, Start: fs.StartStep}
+	// The samples' own evaluations are not part of the flow's cost: count
+	// the right-hand sides only.
+	rhs := func(t float64, y, dy []float64) { model.RHS(t, y, dy) }
+	stats, err := flow.Sample(rhs, y0, grid, m, c, func(k int, t float64, y []float64) error {
+		before := counted.N
+		err := sample(k, t, y)
+		counted.N = before
+		return err
+	})
+	res.Stats, res.Counts = stats, counted.N
+	if mb != nil {
+		res.Thirds = mb.Thirds
+	}
 	if measureErr != nil {
-		return nil, fmt.Errorf("gradient flow: spectrum: %w", measureErr)
+		return nil, fmt.Errorf("%s flow: spectrum: %w", fs.Name, measureErr)
 	}
 	res.Err = err
+	if res.FinalState != nil {
+		res.FinalTheta = res.FinalState[:p]
+	}
 	return res, nil
+}
+
+// observedGD returns GD's period-2 observations as compare.Observed: the
+// centre sharpness where measured (the iterate's where the centre was not).
+func observedGD(rows []gd.Row) compare.Observed {
+	o := compare.Observed{Steps: make([]int, len(rows))}
+	for _, s := range []*[]float64{&o.LossAvg, &o.CenterLoss, &o.Amplitude, &o.Sharpness} {
+		*s = make([]float64, len(rows))
+	}
+	for i, r := range rows {
+		o.Steps[i] = r.Step
+		o.LossAvg[i], o.CenterLoss[i], o.Amplitude[i] = r.P2.LossAvg, r.P2.CenterLoss, r.P2.Amplitude
+		o.Sharpness[i] = r.CenterSharpness()
+		if math.IsNaN(o.Sharpness[i]) {
+			o.Sharpness[i] = r.Sharpness()
+		}
+	}
+	return o
+}
+
+// observedFlow returns a flow's predictions as compare.Observed: gradient
+// flow predicts E(θ) for both losses and no amplitude.
+func observedFlow(rows []FlowRow) compare.Observed {
+	o := compare.Observed{Steps: make([]int, len(rows))}
+	for _, s := range []*[]float64{&o.LossAvg, &o.CenterLoss, &o.Amplitude, &o.Sharpness} {
+		*s = make([]float64, len(rows))
+	}
+	for i, r := range rows {
+		o.Steps[i] = r.Step
+		o.LossAvg[i], o.CenterLoss[i], o.Amplitude[i] = r.Point.Loss, r.Point.CenterLoss, r.Point.Amplitude
+		if math.IsNaN(o.CenterLoss[i]) {
+			o.CenterLoss[i] = r.Point.Loss
+		}
+		if math.IsNaN(o.Amplitude[i]) {
+			o.Amplitude[i] = 0
+		}
+		o.Sharpness[i] = r.Sharpness()
+	}
+	return o
 }

@@ -42,8 +42,8 @@ func TestGradientFlowOnQuadratic(t *testing.T) {
 			doc := `{"name": "q", "model": {"kind": "quadratic", "hessian": [[4, 1, 0], [1, 2, 0.5], [0, 0.5, 0.25]], "center": [0.5, -1, 2]},
 				"init": {"theta": [2, 1, -1]}, "gd": {"eta": 0.1, "steps": 300}, "measure": {"trace_every": 7}, "flow": ` + tc.flow + `}`
 			res := runDoc(t, doc)
-			f := res.Flow
-			if f == nil || f.Err != nil {
+			f := res.Flows[0]
+			if f.Err != nil {
 				t.Fatalf("flow missing or failed: %+v", f)
 			}
 			// Samples at k = 0, 7, 14, …, and the last step, like the GD trace.
@@ -108,15 +108,15 @@ func TestFlowMaxStepsKeepsSamples(t *testing.T) {
 		"init": {"theta": [0.39, 0.27, 0.21, 0.35, 0.38, 0.23, 0.24, 0.39, 0.34]}, "gd": {"eta": 0.5, "steps": 40},
 		"flow": {"kind": "gradient", "method": "dp5", "max_steps": 2000}}`
 	res := runDoc(t, doc)
-	f := res.Flow
-	if f == nil || !errors.Is(f.Err, ode.ErrMaxSteps) {
+	f := res.Flows[0]
+	if !errors.Is(f.Err, ode.ErrMaxSteps) {
 		t.Fatalf("flow error %v, want one wrapping ode.ErrMaxSteps", f.Err)
 	}
 	if n := len(f.Trace); n == 0 || n >= len(res.Trace) {
 		t.Fatalf("%d samples kept of %d; want the ones before the flow stopped", n, len(res.Trace))
 	}
-	if s := res.Summary(); s.Flow == nil || !strings.Contains(s.Flow.Error, "too many steps") {
-		t.Fatalf("summary does not report why the flow stopped: %+v", s.Flow)
+	if s := res.Summary(); s.Flows["gradient"] == nil || !strings.Contains(s.Flows["gradient"].Error, "too many steps") {
+		t.Fatalf("summary does not report why the flow stopped: %+v", s.Flows["gradient"])
 	}
 }
 
@@ -140,8 +140,8 @@ func TestFlowStepFollowsEtaOverride(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Both are the same float64 operation or a literal: exact.
-		if s.Flow.Step != tc.want {
-			t.Errorf("flow %s with -eta %g: step %g, want %g", tc.flow, eta, s.Flow.Step, tc.want)
+		if s.Flows[0].Step != tc.want {
+			t.Errorf("flow %s with -eta %g: step %g, want %g", tc.flow, eta, s.Flows[0].Step, tc.want)
 		}
 	}
 }
@@ -163,11 +163,11 @@ func TestFlowInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.GD.Cancelled || res.Flow == nil || !errors.Is(res.Flow.Err, context.Canceled) || !res.Cancelled() {
-		t.Fatalf("GD cancelled %v, flow %+v: want a complete GD run and an interrupted flow", res.GD.Cancelled, res.Flow)
+	if res.GD.Cancelled || len(res.Flows) != 1 || !errors.Is(res.Flows[0].Err, context.Canceled) || !res.Cancelled() {
+		t.Fatalf("GD cancelled %v, flow %+v: want a complete GD run and an interrupted flow", res.GD.Cancelled, res.Flows[0])
 	}
-	if len(res.Flow.Trace) != 0 || !res.Summary().Cancelled {
-		t.Fatalf("%d flow samples after cancellation; summary cancelled %v", len(res.Flow.Trace), res.Summary().Cancelled)
+	if len(res.Flows[0].Trace) != 0 || !res.Summary().Cancelled {
+		t.Fatalf("%d flow samples after cancellation; summary cancelled %v", len(res.Flows[0].Trace), res.Summary().Cancelled)
 	}
 	dir := t.TempDir()
 	written, _, err := res.Write(filepath.Join(dir, "r"))
@@ -190,7 +190,7 @@ func TestFlowInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res2.GD.Cancelled || res2.Flow != nil {
-		t.Fatalf("GD cancelled %v, flow %v: an interrupted GD run must skip the flow", res2.GD.Cancelled, res2.Flow)
+	if !res2.GD.Cancelled || len(res2.Flows) != 0 {
+		t.Fatalf("GD cancelled %v, flow %v: an interrupted GD run must skip the flow", res2.GD.Cancelled, res2.Flows)
 	}
 }

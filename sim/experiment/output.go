@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/eoskit/eoskit/sim/compare"
 	"github.com/eoskit/eoskit/sim/gd"
 )
 
@@ -23,67 +24,153 @@ import (
 // and, when the spectrum is measured, sharpness (λ₁ at θ_k),
 // sharpness_residual, hvps, lambda_2 … lambda_k (top_k > 1) and, when
 // measure.sharpness_center is on, sharpness_center (λ₁ at the period-2
-// average θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4). Cells of quantities not
-// measured at a step are empty. Numbers are written in the shortest form that reads
-// back to the same float64.
+// average θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4). With measure.period2 the
+// period-2 observations follow (gd.Period2): loss_avg (L̄_k), center_loss
+// (E(θ̄_k)), amplitude (|a_k|), free_energy (model A's F at GD's state),
+// loss_even and loss_odd (the loss at the even and the odd step of k, k+1:
+// the envelopes), loss_sym (½[E(θ̄_k+a_k) + E(θ̄_k−a_k)]), free_energy2
+// (the second-order F(θ̄_k, a_k a_kᵀ)) and amplitude_top (u·a_k, u the top
+// eigenvector at θ̄_k, where that was measured). Cells of quantities not
+// measured or not defined at a step are empty. Numbers are written in the
+// shortest form that reads back to the same float64.
 func (r *Result) TraceCSV() []byte {
 	m := r.Exp.Spec.Measure
-	return traceCSV(r.Trace, m, m.SharpnessEvery > 0 && *m.SharpnessCenter)
-}
-
-// FlowCSV returns flow_<kind>.csv: the flow's samples at t = kη with the
-// columns of trace.csv (without sharpness_center), or nil without a flow.
-func (r *Result) FlowCSV() []byte {
-	if r.Flow == nil {
-		return nil
+	cols := baseColumns(m, m.SharpnessEvery > 0 && *m.SharpnessCenter)
+	if *m.Period2 {
+		cols = append(cols, period2Columns()...)
 	}
-	return traceCSV(r.Flow.Trace, r.Exp.Spec.Measure, false)
+	return writeCSV(r.Trace, cols)
 }
 
-func traceCSV(rows []gd.Row, m MeasureSpec, center bool) []byte {
-	var b bytes.Buffer
-	spectrum := m.SharpnessEvery > 0
-	b.WriteString("step,t,loss,grad_norm")
-	if spectrum {
-		b.WriteString(",sharpness,sharpness_residual,hvps")
-		for j := 2; j <= m.TopK; j++ {
-			fmt.Fprintf(&b, ",lambda_%d", j)
+// FlowCSV returns flow_<name>.csv for the flow with that name (nil when
+// there is none): its samples at t = kη with the columns
+//
+//	step, t, loss, center_loss, loss_plus, loss_minus, amplitude, free_energy, grad_norm
+//
+// (loss is the flow's prediction of GD's time-averaged loss, and the next
+// five are flow.Point's fields: empty for gradient flow) and, when the
+// spectrum is measured, the spectrum columns of trace.csv at θ (the centre
+// of the models' oscillation).
+func (r *Result) FlowCSV(name string) []byte {
+	for _, f := range r.Flows {
+		if f.Spec.Name == name {
+			m := r.Exp.Spec.Measure
+			cols := []column[FlowRow]{
+				{"step", func(x FlowRow) string { return strconv.Itoa(x.Step) }},
+				{"t", func(x FlowRow) string { return ftoa(x.T) }},
+				{"loss", func(x FlowRow) string { return cell(x.Point.Loss) }},
+				{"center_loss", func(x FlowRow) string { return cell(x.Point.CenterLoss) }},
+				{"loss_plus", func(x FlowRow) string { return cell(x.Point.LossPlus) }},
+				{"loss_minus", func(x FlowRow) string { return cell(x.Point.LossMinus) }},
+				{"amplitude", func(x FlowRow) string { return cell(x.Point.Amplitude) }},
+				{"free_energy", func(x FlowRow) string { return cell(x.Point.FreeEnergy) }},
+				{"grad_norm", func(x FlowRow) string { return ftoa(x.GradNorm) }},
+			}
+			for _, c := range spectrumColumns(m) {
+				cols = append(cols, column[FlowRow]{c.name, func(x FlowRow) string { return c.value(x.Row) }})
+			}
+			return writeCSV(f.Trace, cols)
 		}
 	}
-	if center {
-		b.WriteString(",sharpness_center")
+	return nil
+}
+
+// column is a CSV column: its header and the cell of a row.
+type column[R any] struct {
+	name  string
+	value func(R) string
+}
+
+// writeCSV writes the header and one line per row.
+func writeCSV[R any](rows []R, cols []column[R]) []byte {
+	var b bytes.Buffer
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(c.name)
 	}
 	b.WriteByte('\n')
 	for _, row := range rows {
-		b.WriteString(strconv.Itoa(row.Step))
-		for _, x := range []float64{row.T, row.Loss, row.GradNorm} {
-			b.WriteByte(',')
-			b.WriteString(ftoa(x))
-		}
-		if spectrum {
-			e := row.Eigen
-			if e.Values == nil {
-				b.WriteString(",,,")
-				b.WriteString(strings.Repeat(",", m.TopK-1))
-			} else {
-				fmt.Fprintf(&b, ",%s,%s,%d", ftoa(e.Values[0]), ftoa(e.Residual), e.HVPs)
-				for j := 1; j < m.TopK; j++ {
-					b.WriteByte(',')
-					if j < len(e.Values) {
-						b.WriteString(ftoa(e.Values[j]))
-					}
-				}
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteByte(',')
 			}
-		}
-		if center {
-			b.WriteByte(',')
-			if c := row.CenterSharpness(); !math.IsNaN(c) {
-				b.WriteString(ftoa(c))
-			}
+			b.WriteString(c.value(row))
 		}
 		b.WriteByte('\n')
 	}
 	return b.Bytes()
+}
+
+// cell formats x, or an empty cell for NaN.
+func cell(x float64) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return ftoa(x)
+}
+
+// baseColumns are trace.csv's columns without the period-2 observations.
+func baseColumns(m MeasureSpec, center bool) []column[gd.Row] {
+	cols := []column[gd.Row]{
+		{"step", func(x gd.Row) string { return strconv.Itoa(x.Step) }},
+		{"t", func(x gd.Row) string { return ftoa(x.T) }},
+		{"loss", func(x gd.Row) string { return ftoa(x.Loss) }},
+		{"grad_norm", func(x gd.Row) string { return ftoa(x.GradNorm) }},
+	}
+	cols = append(cols, spectrumColumns(m)...)
+	if center {
+		cols = append(cols, column[gd.Row]{"sharpness_center", func(x gd.Row) string { return cell(x.CenterSharpness()) }})
+	}
+	return cols
+}
+
+// spectrumColumns are the columns of the spectrum measured at θ_k (none
+// when the spectrum is not measured).
+func spectrumColumns(m MeasureSpec) []column[gd.Row] {
+	if m.SharpnessEvery <= 0 {
+		return nil
+	}
+	cols := []column[gd.Row]{
+		{"sharpness", func(x gd.Row) string { return cell(x.Sharpness()) }},
+		{"sharpness_residual", func(x gd.Row) string {
+			if x.Eigen.Values == nil {
+				return ""
+			}
+			return ftoa(x.Eigen.Residual)
+		}},
+		{"hvps", func(x gd.Row) string {
+			if x.Eigen.Values == nil {
+				return ""
+			}
+			return strconv.Itoa(x.Eigen.HVPs)
+		}},
+	}
+	for j := 1; j < m.TopK; j++ {
+		cols = append(cols, column[gd.Row]{fmt.Sprintf("lambda_%d", j+1), func(x gd.Row) string {
+			if j < len(x.Eigen.Values) {
+				return ftoa(x.Eigen.Values[j])
+			}
+			return ""
+		}})
+	}
+	return cols
+}
+
+// period2Columns are trace.csv's period-2 columns (gd.Period2).
+func period2Columns() []column[gd.Row] {
+	return []column[gd.Row]{
+		{"loss_avg", func(x gd.Row) string { return cell(x.P2.LossAvg) }},
+		{"center_loss", func(x gd.Row) string { return cell(x.P2.CenterLoss) }},
+		{"amplitude", func(x gd.Row) string { return cell(x.P2.Amplitude) }},
+		{"free_energy", func(x gd.Row) string { return cell(x.P2.FreeEnergy) }},
+		{"loss_even", func(x gd.Row) string { e, _ := x.Envelopes(); return cell(e) }},
+		{"loss_odd", func(x gd.Row) string { _, o := x.Envelopes(); return cell(o) }},
+		{"loss_sym", func(x gd.Row) string { return cell(x.P2.SymLoss) }},
+		{"free_energy2", func(x gd.Row) string { return cell(x.P2.FreeEnergy2) }},
+		{"amplitude_top", func(x gd.Row) string { return cell(x.P2.AmplitudeTop) }},
+	}
 }
 
 func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
@@ -127,8 +214,12 @@ type Summary struct {
 	// Cycle describes the final 2-cycle (only for that regime).
 	Cycle *CycleSummary `json:"cycle,omitempty"`
 
-	// Flow summarises the continuous-time model integrated beside GD.
-	Flow *FlowSummary `json:"flow,omitempty"`
+	// Period2 summarises GD's period-2 observations (with
+	// measure.period2).
+	Period2 *Period2Summary `json:"period2,omitempty"`
+	// Flows summarise the continuous-time models integrated beside GD, by
+	// name.
+	Flows map[string]*FlowSummary `json:"flows,omitempty"`
 
 	Evaluations Evaluations `json:"evaluations"`
 	Build       BuildInfo   `json:"build"`
@@ -153,25 +244,67 @@ type CycleSummary struct {
 	Center          []float64 `json:"center"`
 }
 
-// FlowSummary describes the flow integrated beside GD.
+// FlowSummary describes a flow integrated beside GD.
 type FlowSummary struct {
 	Kind   string  `json:"kind"`
 	Method string  `json:"method"`
 	RTol   float64 `json:"rtol,omitempty"`
 	ATol   float64 `json:"atol,omitempty"`
 	Step   float64 `json:"step,omitempty"`
+	// StartStep is the step k₀ the flow started from (0: from θ₀).
+	StartStep int `json:"start_step"`
+	// Rank and Form are model B's.
+	Rank int    `json:"rank,omitempty"`
+	Form string `json:"form,omitempty"`
 	// FinalT is the time of the last sample (the run's Nη unless the
 	// integration stopped early, see Error).
-	FinalT         float64   `json:"final_t"`
-	FinalLoss      float64   `json:"final_loss"`
-	FinalSharpness *float64  `json:"final_sharpness"`
-	FinalTheta     []float64 `json:"final_theta"`
-	// Gradients, Steps and Rejected are the integrator's statistics.
+	FinalT float64 `json:"final_t"`
+	// FinalLoss is the flow's last prediction of the time-averaged loss.
+	FinalLoss      float64  `json:"final_loss"`
+	FinalSharpness *float64 `json:"final_sharpness"`
+	// FinalCenter is θ at the last sample, FinalAmplitude the rest of the
+	// state (model A: a; model B: the columns q_1, …, q_r of Q one after the
+	// other; gradient flow: none).
+	FinalCenter    []float64 `json:"final_center"`
+	FinalAmplitude []float64 `json:"final_amplitude"`
+	// CycleLosses are E(θ−a) and E(θ+a) at the last sample, ascending: the
+	// 2-cycle a model predicts when it has settled (gradient flow: E(θ)
+	// twice; null for model B of rank > 1).
+	CycleLosses *[2]float64 `json:"cycle_losses"`
+	// FinalFreeEnergy is the model's F at the last sample (null for
+	// gradient flow).
+	FinalFreeEnergy *float64 `json:"final_free_energy"`
+	// Compare lays the flow over GD's period-2 observers (with
+	// measure.period2).
+	Compare *compare.Report `json:"compare,omitempty"`
+	// Evaluations are the objective evaluations of the right-hand sides
+	// (the samples' observations are not counted): gradients,
+	// Hessian-vector products and third-derivative products; RHS is the
+	// number of right-hand sides, Steps and Rejected the integrator's
+	// accepted and rejected steps.
+	Evaluations FlowEvaluations `json:"evaluations"`
+	// Error says why the integration stopped before the end of the run
+	// (or could not start).
+	Error string `json:"error,omitempty"`
+}
+
+// FlowEvaluations counts a flow's work.
+type FlowEvaluations struct {
+	RHS       int `json:"rhs"`
 	Gradients int `json:"gradients"`
+	HessVec   int `json:"hessvec"`
+	Third     int `json:"third"`
 	Steps     int `json:"steps"`
 	Rejected  int `json:"rejected"`
-	// Error says why the integration stopped before the end of the run.
-	Error string `json:"error,omitempty"`
+}
+
+// Period2Summary describes GD's period-2 observations.
+type Period2Summary struct {
+	// OnsetStep is the first step whose centre sharpness reached 0.99·2/η
+	// (null when none did, or the sharpness was not measured).
+	OnsetStep *int `json:"onset_step"`
+	// Spikes are GD's loss spikes (compare.DetectSpikes).
+	Spikes []compare.Spike `json:"spikes"`
 }
 
 // Evaluations counts the objective's evaluations over the whole run.
@@ -197,6 +330,39 @@ func CurrentBuild() BuildInfo {
 		b.GOAMD64 = goamd64()
 	}
 	return b
+}
+
+// summary describes the flow for summary.json.
+func (f *FlowResult) summary() *FlowSummary {
+	sp := f.Spec
+	fs := &FlowSummary{
+		Kind: sp.Kind, Method: sp.Method, RTol: sp.RTol, ATol: sp.ATol, Step: sp.Step, StartStep: sp.StartStep,
+		Rank: sp.Rank, Form: sp.Form, Compare: f.Compare,
+		Evaluations: FlowEvaluations{RHS: f.Stats.Evals, Gradients: f.Counts.Grad, HessVec: f.Counts.HessVec,
+			Third: f.Thirds, Steps: f.Stats.Steps, Rejected: f.Stats.Rejected},
+	}
+	if f.Err != nil {
+		fs.Error = f.Err.Error()
+	}
+	if len(f.Trace) == 0 {
+		return fs
+	}
+	last := f.Trace[len(f.Trace)-1]
+	p := len(f.FinalTheta)
+	fs.FinalT, fs.FinalLoss, fs.FinalSharpness = last.T, last.Loss, nullable(last.Sharpness())
+	fs.FinalCenter = f.FinalTheta
+	if len(f.FinalState) > p {
+		fs.FinalAmplitude = f.FinalState[p:]
+	}
+	pt := last.Point
+	switch {
+	case sp.Kind == FlowGradient:
+		fs.CycleLosses = &[2]float64{pt.Loss, pt.Loss}
+	case !math.IsNaN(pt.LossPlus):
+		fs.CycleLosses = &[2]float64{math.Min(pt.LossPlus, pt.LossMinus), math.Max(pt.LossPlus, pt.LossMinus)}
+	}
+	fs.FinalFreeEnergy = nullable(pt.FreeEnergy)
+	return fs
 }
 
 // Summary assembles summary.json's content.
@@ -237,17 +403,17 @@ func (r *Result) Summary() Summary {
 		}
 	}
 	sum.MaxSharpness = nullable(maxS)
-	if f := r.Flow; f != nil && len(f.Trace) > 0 {
-		last := f.Trace[len(f.Trace)-1]
-		fs := &FlowSummary{
-			Kind: f.Spec.Kind, Method: f.Spec.Method, RTol: f.Spec.RTol, ATol: f.Spec.ATol, Step: f.Spec.Step,
-			FinalT: last.T, FinalLoss: last.Loss, FinalSharpness: nullable(last.Sharpness()), FinalTheta: f.FinalTheta,
-			Gradients: f.Stats.Evals, Steps: f.Stats.Steps, Rejected: f.Stats.Rejected,
+	if *s.Measure.Period2 {
+		sum.Period2 = &Period2Summary{OnsetStep: r.Onset, Spikes: r.Spikes}
+		if sum.Period2.Spikes == nil {
+			sum.Period2.Spikes = []compare.Spike{}
 		}
-		if f.Err != nil {
-			fs.Error = f.Err.Error()
+	}
+	for _, f := range r.Flows {
+		if sum.Flows == nil {
+			sum.Flows = map[string]*FlowSummary{}
 		}
-		sum.Flow = fs
+		sum.Flows[f.Spec.Name] = f.summary()
 	}
 	if a.Regime == "2-cycle" {
 		c := &CycleSummary{Losses: a.Losses, MeanLoss: a.MeanLoss, CenterLoss: a.CenterLoss, AmplitudeSq: a.AmplitudeSq, Center: a.Center}
@@ -299,6 +465,15 @@ func jsonTree(v reflect.Value) any {
 		out := make([]any, v.Len())
 		for i := range out {
 			out[i] = jsonTree(v.Index(i))
+		}
+		return out
+	case reflect.Map:
+		if v.IsNil() {
+			return nil
+		}
+		out := map[string]any{}
+		for _, k := range v.MapKeys() {
+			out[k.String()] = jsonTree(v.MapIndex(k))
 		}
 		return out
 	case reflect.Struct:

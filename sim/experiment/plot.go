@@ -214,25 +214,27 @@ func (r *Result) Plots() (map[string]*figure, error) {
 			curves: []series{{label: "GD", x: steps, y: loss}},
 		},
 	}
-	var flowSteps, flowLoss, flowSharp []float64
-	if f := r.Flow; f != nil {
+	var flowCurves []series
+	for _, f := range r.Flows {
+		var fx, fl, fsh []float64
 		for _, row := range f.Trace {
-			flowSteps = append(flowSteps, float64(row.Step))
-			flowLoss = append(flowLoss, row.Loss)
-			flowSharp = append(flowSharp, row.Sharpness())
+			fx = append(fx, float64(row.Step))
+			fl = append(fl, row.Loss)
+			fsh = append(fsh, row.Sharpness())
 		}
-		label := f.Spec.Kind + " flow"
-		figs["loss"].curves = append(figs["loss"].curves, series{label: label, x: flowSteps, y: flowLoss, dash: true})
+		label := f.Spec.Name + " flow"
+		figs["loss"].curves = append(figs["loss"].curves, series{label: label, x: fx, y: fl, dash: true})
+		if c := measuredCurve(label+" at t = kη", fx, fsh); len(c.x) > 0 {
+			c.dash = true
+			flowCurves = append(flowCurves, c)
+		}
 	}
 	if measured {
 		curves := []series{measuredCurve("at the iterate θ_k", steps, sharp)}
 		if c := measuredCurve("at the period-2 average θ̄_k", steps, center); len(c.x) > 0 {
 			curves = append(curves, c)
 		}
-		if c := measuredCurve("gradient flow at t = kη", flowSteps, flowSharp); len(c.x) > 0 {
-			c.dash = true
-			curves = append(curves, c)
-		}
+		curves = append(curves, flowCurves...)
 		figs["sharpness"] = &figure{
 			title:  fmt.Sprintf("%s: sharpness (top Hessian eigenvalue)", s.Name),
 			xlabel: "GD step k (t = kη)",

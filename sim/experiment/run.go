@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/compare"
 	"github.com/eoskit/eoskit/sim/gd"
 )
 
@@ -32,11 +34,17 @@ type Result struct {
 	// FinalEigen is the spectrum at the final iterate; CenterEigen at the
 	// centre θ̄ of the last two iterates when the run ended on a 2-cycle.
 	FinalEigen, CenterEigen *gd.Eigen
-	// Flow is the continuous-time model integrated beside GD (nil unless
-	// the spec asks for one).
-	Flow *FlowResult
+	// Flows are the continuous-time models integrated beside GD, in the
+	// spec's order (empty unless the spec asks for some).
+	Flows []*FlowResult
+	// Spikes are GD's loss spikes (with measure.period2; see
+	// compare.DetectSpikes), and Onset the first step whose centre
+	// sharpness reached 0.99·2/η (nil when none did or it was not
+	// measured).
+	Spikes []compare.Spike
+	Onset  *int
 	// Counts are the objective evaluations of GD, its measurements and the
-	// analysis (the flow's gradients are in Flow.Stats.Evals).
+	// analysis (the flows' are in Flows[i].Counts).
 	Counts sim.Counts
 	// SpectrumMethod is the resolved spectrum method (dense, lanczos or
 	// tracker).
@@ -86,9 +94,15 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		SpectrumEvery: s.Measure.SharpnessEvery,
 		Spectrum:      spec,
 		Center:        *s.Measure.SharpnessCenter,
+		Period2:       *s.Measure.Period2,
+		Eta:           s.GD.Eta,
 		Rows:          make([]gd.Row, 0, min(s.GD.Steps/s.Measure.TraceEvery+2, maxReservedRows)),
 	}
 	obs := []gd.Observer{rec}
+	states := newGDStates(s.Flows)
+	if len(states.want) > 0 {
+		obs = append(obs, states)
+	}
 	if opt.Progress != nil {
 		every := opt.ProgressEvery
 		if every <= 0 {
@@ -140,29 +154,76 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		r.CenterEigen = ce
 	}
 	r.Counts = obj.N
-	// The flow runs after GD; an interrupted GD run skips it.
-	if s.Flow != nil && !res.Cancelled {
+	var gdObs compare.Observed
+	if *s.Measure.Period2 {
+		gdObs = observedGD(r.Trace)
+		r.Spikes = compare.DetectSpikes(gdObs.Steps, gdObs.Excess(), compare.SpikeSettings{MinHeight: spikeFloor(gdObs)})
+		for i := range r.Spikes {
+			r.Spikes[i].SetSharpness(gdObs.Steps, gdObs.Sharpness)
+		}
+	}
+	if k, ok := compare.Onset(gdObs.Steps, gdObs.Sharpness, 2/s.GD.Eta, 0.99); ok {
+		r.Onset = &k
+	}
+	// The flows run after GD; an interrupted GD run skips them.
+	for _, fs := range s.Flows {
+		if res.Cancelled || (len(r.Flows) > 0 && errors.Is(r.Flows[len(r.Flows)-1].Err, context.Canceled)) {
+			break
+		}
 		fsp, err := e.spectrum(s.Measure.TopK)
 		if err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}
-		fr, err := e.runFlow(ctx, fsp)
+		fr, err := e.runFlow(ctx, fs, states, fsp)
 		if err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}
-		r.Flow = fr
+		r.Flows = append(r.Flows, fr)
 		if fr.Failures.N > 0 {
-			r.Notes = append(r.Notes, failedNote(fr.Failures, "the flow's trace"))
+			r.Notes = append(r.Notes, failedNote(fr.Failures, "the "+fs.Name+" flow's trace"))
+		}
+		if *s.Measure.Period2 && len(fr.Trace) > 0 {
+			rep, err := compare.Compare(gdObs, observedFlow(fr.Trace), compare.Settings{Eta: s.GD.Eta, Spikes: compare.SpikeSettings{MinHeight: spikeFloor(gdObs)}})
+			if err != nil {
+				return nil, fmt.Errorf("experiment %s: %s flow: %w", s.Name, fs.Name, err)
+			}
+			fr.Compare = &rep
 		}
 	}
 	r.Wall = time.Since(start)
 	return r, nil
 }
 
-// Cancelled reports whether the run was interrupted, in GD or in the flow
-// integrated after it.
+// Cancelled reports whether the run was interrupted, in GD or in a flow
+// integrated after it (a flow then has fewer samples or none, and the flows
+// after it are missing).
 func (r *Result) Cancelled() bool {
-	return r.GD.Cancelled || (r.Flow != nil && errors.Is(r.Flow.Err, context.Canceled))
+	if r.GD.Cancelled {
+		return true
+	}
+	for _, f := range r.Flows {
+		if errors.Is(f.Err, context.Canceled) {
+			return true
+		}
+	}
+	return len(r.Flows) < len(r.Exp.Spec.Flows)
+}
+
+// spikeFloor is the smallest spike height counted on GD's run: 10⁻³ of its
+// median time-averaged loss (as compare.Compare sets it).
+func spikeFloor(o compare.Observed) float64 {
+	var v []float64
+	for _, x := range o.LossAvg {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			v = append(v, math.Abs(x))
+		}
+	}
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	n := len(v)
+	return 1e-3 * 0.5 * (v[(n-1)/2] + v[n/2])
 }
 
 // nullable turns NaN into a JSON null.

@@ -39,9 +39,11 @@ type Spec struct {
 	GD GDSpec `json:"gd" spec:"required"`
 	// Measure says what is recorded along the run.
 	Measure MeasureSpec `json:"measure"`
-	// Flow, when present, integrates a continuous-time model from θ₀ on the
-	// run's time grid t = kη and writes it beside GD (flow_<kind>.csv).
-	Flow *FlowSpec `json:"flow,omitempty"`
+	// Flows, when present, are continuous-time models integrated on the
+	// run's time grid t = kη, each written beside GD (flow_<name>.csv) and
+	// compared with GD's period-2 observers. The JSON field "flow" takes
+	// one flow or an array of them (FlowList).
+	Flows FlowList `json:"flow,omitempty"`
 
 	// src is the spec file (empty for embedded specs) and dir its folder;
 	// data file paths are relative to dir.
@@ -81,6 +83,13 @@ type MeasureSpec struct {
 	// Default true when the sharpness is measured (it doubles the cost of
 	// the measurements).
 	SharpnessCenter *bool `json:"sharpness_center,omitempty"`
+	// Period2 records GD's period-2 observations at every recorded step
+	// (gd.Period2: the time-averaged loss, E(θ̄_k), |a_k|, the free
+	// energies, the loss envelopes) and detects loss spikes; the flows are
+	// compared with them. Default true when the spec has a flow. It costs
+	// two loss evaluations and one Hessian-vector product per recorded
+	// step.
+	Period2 *bool `json:"period2,omitempty"`
 }
 
 // InitSpec is the initial point: an explicit Theta, or a seeded random
@@ -199,8 +208,12 @@ func (s *Spec) validate() error {
 	if err := s.Init.validate(); err != nil {
 		return err
 	}
-	if s.Flow != nil {
-		if err := s.Flow.validate(s.GD.Eta, s.Model.params.smooth()); err != nil {
+	if m.Period2 == nil {
+		on := len(s.Flows) > 0
+		m.Period2 = &on
+	}
+	if len(s.Flows) > 0 {
+		if err := s.Flows.validate(s); err != nil {
 			return err
 		}
 	}

@@ -16,9 +16,9 @@ func (r *Result) Files() ([]string, map[string][]byte, error) {
 		"summary.json": r.SummaryJSON(),
 	}
 	names := []string{"spec.json", "trace.csv", "summary.json"}
-	if r.Flow != nil {
-		name := "flow_" + r.Flow.Spec.Kind + ".csv"
-		files[name] = r.FlowCSV()
+	for _, f := range r.Flows {
+		name := "flow_" + f.Spec.Name + ".csv"
+		files[name] = r.FlowCSV(f.Spec.Name)
 		names = append(names, name)
 	}
 	figs, err := r.Plots()
@@ -123,20 +123,67 @@ func (r *Result) Report(w io.Writer) {
 	if len(parts) > 0 {
 		fmt.Fprintf(w, "  sharpness: %s; 2/η = %.6g\n", strings.Join(parts, ", "), two)
 	}
-	if f := sum.Flow; f != nil {
-		fmt.Fprintf(w, "  %s flow (%s): loss %.6g at t = %g", f.Kind, f.Method, f.FinalLoss, f.FinalT)
-		if f.FinalSharpness != nil {
-			fmt.Fprintf(w, ", sharpness %.6g (%.4g × 2/η)", *f.FinalSharpness, *f.FinalSharpness/two)
+	if p := sum.Period2; p != nil {
+		onset := "not reached"
+		if p.OnsetStep != nil {
+			onset = fmt.Sprintf("step %d", *p.OnsetStep)
 		}
-		fmt.Fprintf(w, "; %d gradients in %d steps", f.Gradients, f.Steps)
-		if f.Error != "" {
-			fmt.Fprintf(w, "; stopped early: %s", f.Error)
-		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  period 2: Edge-of-Stability onset (centre sharpness ≥ 0.99 × 2/η) %s; %d loss spikes\n", onset, len(p.Spikes))
+	}
+	for _, f := range r.Flows {
+		reportFlow(w, f, sum.Flows[f.Spec.Name], two)
 	}
 	for _, n := range sum.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
+}
+
+// reportFlow writes a flow's lines of the report: where it ended, how well
+// it tracked GD, and what it cost.
+func reportFlow(w io.Writer, f *FlowResult, fs *FlowSummary, two float64) {
+	from := "from θ₀"
+	if fs.StartStep > 0 {
+		from = fmt.Sprintf("from GD's state at step %d", fs.StartStep)
+	}
+	fmt.Fprintf(w, "  %s flow (%s, %s):", f.Spec.Name, fs.Method, from)
+	if len(f.Trace) == 0 {
+		fmt.Fprintf(w, " no sample")
+	} else {
+		fmt.Fprintf(w, " time-averaged loss %.6g at t = %g", fs.FinalLoss, fs.FinalT)
+		if c := fs.CycleLosses; c != nil && fs.Kind != FlowGradient {
+			fmt.Fprintf(w, ", cycle losses %.6f, %.6f", c[0], c[1])
+		}
+		if fs.FinalSharpness != nil {
+			fmt.Fprintf(w, ", sharpness %.6g (%.4g × 2/η)", *fs.FinalSharpness, *fs.FinalSharpness/two)
+		}
+	}
+	ev := fs.Evaluations
+	fmt.Fprintf(w, "; %d gradients", ev.Gradients)
+	if ev.HessVec > 0 || ev.Third > 0 {
+		fmt.Fprintf(w, ", %d HVPs, %d third derivatives", ev.HessVec, ev.Third)
+	}
+	fmt.Fprintf(w, " in %d steps", ev.Steps)
+	if fs.Error != "" {
+		fmt.Fprintf(w, "; stopped early: %s", fs.Error)
+	}
+	fmt.Fprintln(w)
+	if c := fs.Compare; c != nil {
+		fmt.Fprintf(w, "    vs GD over steps %d–%d: time-averaged loss error median %s, p90 %s, max %s", c.Window[0], c.Window[1],
+			percent(c.LossAvg.Median), percent(c.LossAvg.P90), percent(c.LossAvg.Max))
+		fmt.Fprintf(w, "; |a| median %s; E(θ̄) median %s", percent(c.Amplitude.Median), percent(c.CenterLoss.Median))
+		if c.Spikes.GD > 0 {
+			fmt.Fprintf(w, "; %d of %d spikes", c.Spikes.Matched, c.Spikes.GD)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// percent formats a relative error as a percentage ("–" for NaN).
+func percent(x float64) string {
+	if math.IsNaN(x) {
+		return "–"
+	}
+	return fmt.Sprintf("%.3g%%", 100*x)
 }
 
 func deref(p *float64) float64 {

@@ -40,6 +40,10 @@ type Grid struct {
 	Steps int
 	// Every samples every Every steps (0 means 1).
 	Every int
+	// Start is the step k₀ ≥ 0 the flow starts from, at t = k₀η (0: from
+	// θ₀ at t = 0, as GD). The samples are k₀, then the multiples of Every
+	// after it, and Steps.
+	Start int
 	// MaxSteps bounds the integrator's attempted steps over the whole grid
 	// (0: the ode package's default). A flow that needs more stops with an
 	// error wrapping ode.ErrMaxSteps, keeping the samples it reached — the
@@ -52,26 +56,26 @@ type Grid struct {
 // and is returned, wrapped.
 type SampleFunc func(k int, t float64, theta []float64) error
 
-// Sample integrates θ' = f(t, θ), θ(0) = theta0, over [0, Steps·η] with
-// method m and controller c, and calls fn with θ(kη) for k = 0, Every,
-// 2·Every, … and for k = Steps. The points between steps come from the
+// Sample integrates θ' = f(t, θ), θ(k₀η) = theta0, over [k₀η, Steps·η]
+// (k₀ = grid.Start) with method m and controller c, and calls fn with θ(kη)
+// for k = k₀, the multiples of Every after it, and k = Steps. The points between steps come from the
 // method's dense output (ode.Integrator.Until), so sampling does not change
 // the steps the controller takes; t is computed as float64(k)·η, like GD's
 // time. It returns the integration's statistics, also on failure (an error
 // wrapping ode.ErrStepSizeTooSmall, ode.ErrNonFinite, … after the samples
 // that were reached).
 func Sample(f ode.Func, theta0 []float64, grid Grid, m ode.Method, c ode.Controller, fn SampleFunc) (ode.Stats, error) {
-	if !(grid.Eta > 0) || grid.Steps < 0 || grid.Every < 0 {
-		return ode.Stats{}, fmt.Errorf("flow: invalid grid η = %g, %d steps, every %d", grid.Eta, grid.Steps, grid.Every)
+	if !(grid.Eta > 0) || grid.Steps < 0 || grid.Every < 0 || grid.Start < 0 || grid.Start > grid.Steps {
+		return ode.Stats{}, fmt.Errorf("flow: invalid grid η = %g, %d steps, every %d, start %d", grid.Eta, grid.Steps, grid.Every, grid.Start)
 	}
 	every := max(grid.Every, 1)
 	it := ode.NewIntegrator(m)
-	p := ode.Problem{F: f, Y0: theta0, T0: 0, T1: float64(grid.Steps) * grid.Eta}
+	p := ode.Problem{F: f, Y0: theta0, T0: float64(grid.Start) * grid.Eta, T1: float64(grid.Steps) * grid.Eta}
 	if err := it.Init(p, c, ode.Options{MaxSteps: grid.MaxSteps}); err != nil {
 		return it.Stats(), fmt.Errorf("flow: %w", err)
 	}
 	theta := make([]float64, len(theta0))
-	for k := 0; ; k += every {
+	for k := grid.Start; ; k = (k/every + 1) * every {
 		k = min(k, grid.Steps)
 		t := float64(k) * grid.Eta
 		if err := it.Until(t, theta); err != nil {

@@ -44,6 +44,9 @@ type Row struct {
 	// θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4 (when Recorder.Center is set; Values
 	// is nil at the first and last step, where θ̄_k is not defined).
 	Center Eigen
+	// P2 holds the period-2 observations of step k (when
+	// Recorder.Period2 is set; otherwise zero).
+	P2 Period2
 }
 
 // Recorder is an Observer that keeps a trace of a run: a Row every Every
@@ -74,6 +77,14 @@ type Recorder struct {
 	// the sharpness that hovers at 2/η, while the sharpness at the iterates
 	// themselves differs between the two phases of the oscillation.
 	Center bool
+	// Period2 also records, for every recorded step, the period-2
+	// observations of Period2 (the time-averaged loss, E(θ̄_k), |a_k|, the
+	// free energies, the envelopes). They cost two loss evaluations and one
+	// Hessian-vector product per recorded step, and a copy of θ per step.
+	Period2 bool
+	// Eta is the run's step size η; required with Period2 (the free
+	// energies contain |a|²/η).
+	Eta float64
 
 	// Rows is the trace, in step order.
 	Rows []Row
@@ -92,11 +103,20 @@ type Recorder struct {
 	before, pendBefore, at, mid []float64
 	pending                     int // index in Rows of the row awaiting its centre measurement, or -1
 	started                     bool
+
+	// p2 is the state of the period-2 observations; centerVec is the top
+	// eigenvector at the last centre measured (when Period2 is on and the
+	// estimator gives vectors), nil when there is none.
+	p2                   period2
+	centerVec, vecBuffer []float64
 }
 
 // Observe records s when it is due.
 func (r *Recorder) Observe(s *State) error {
 	if !r.started {
+		if r.Period2 && !(r.Eta > 0) {
+			return fmt.Errorf("gd: Recorder: Period2 needs the step size Eta > 0 (got %v)", r.Eta)
+		}
 		r.started, r.pending, r.failedAt = true, -1, -1
 	}
 	if err := r.completeCenter(s); err != nil {
@@ -106,7 +126,9 @@ func (r *Recorder) Observe(s *State) error {
 	if every <= 0 {
 		every = 1
 	}
+	recorded := -1
 	if s.Step%every == 0 {
+		recorded = len(r.Rows)
 		row := Row{Step: s.Step, T: s.T, Loss: s.Loss, GradNorm: s.GradNorm}
 		if r.due(s.Step) {
 			e, err := r.measureAt(s.Step, s.Theta)
@@ -131,9 +153,14 @@ func (r *Recorder) Observe(s *State) error {
 		// The next gradient is at θ_{k+1}, measured next: the objective
 		// may keep its forward pass for the measurement (sim.GradKeeper).
 		// Not when a centre measurement at another point comes first.
-		if gk, ok := r.Obj.(sim.GradKeeper); ok && r.pending < 0 {
+		// Nor when the period-2 observations evaluate the objective at
+		// other points between that gradient and the measurement.
+		if gk, ok := r.Obj.(sim.GradKeeper); ok && r.pending < 0 && !r.Period2 {
 			gk.KeepNextGrad()
 		}
+	}
+	if r.Period2 {
+		r.observePeriod2(s, recorded)
 	}
 	return nil
 }
@@ -159,6 +186,13 @@ func (r *Recorder) completeCenter(s *State) error {
 	if err != nil {
 		return err
 	}
+	r.centerVec = nil
+	if v, ok := r.Spectrum.(TopVectorer); ok && r.Period2 && e.Values != nil {
+		if u := v.TopVector(); u != nil {
+			r.vecBuffer = append(r.vecBuffer[:0], u...)
+			r.centerVec = r.vecBuffer
+		}
+	}
 	r.Rows[r.pending].Center = e
 	r.pending = -1
 	return nil
@@ -174,7 +208,11 @@ func (r *Recorder) Finish(res Result) error {
 	}
 	f := res.Final
 	if n := len(r.Rows); n == 0 || r.Rows[n-1].Step != f.Step {
-		r.Rows = append(r.Rows, Row{Step: f.Step, T: f.T, Loss: f.Loss, GradNorm: f.GradNorm})
+		row := Row{Step: f.Step, T: f.T, Loss: f.Loss, GradNorm: f.GradNorm}
+		if r.Period2 {
+			row.P2 = undefinedPeriod2()
+		}
+		r.Rows = append(r.Rows, row)
 	}
 	last := &r.Rows[len(r.Rows)-1]
 	if r.SpectrumEvery > 0 && last.Eigen.Values == nil && !r.FailedAt(f.Step) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/hessian"
+	"gonum.org/v1/gonum/mat"
 )
 
 // DenseMaxDim is the largest parameter count for which SpectrumAuto uses the
@@ -109,11 +110,26 @@ func NewSpectrum(p int, s SpectrumSettings) (Spectrum, error) {
 	return nil, fmt.Errorf("gd: unknown spectrum method %q (want one of %v)", s.Method, SpectrumMethods())
 }
 
+// TopVectorer is implemented by the Spectrum values of NewSpectrum: the
+// unit eigenvector of the largest eigenvalue of the last successful
+// measurement.
+type TopVectorer interface {
+	// TopVector returns the top unit eigenvector of the last measurement
+	// (nil when there is none). It is valid until the next measurement and
+	// must not be modified.
+	TopVector() []float64
+}
+
 // estimated adapts a hessian.Estimator to Spectrum.
 type estimated struct {
 	est    hessian.Estimator
 	method string
+	top    []float64 // the last top eigenvector, or nil
+	buf    []float64 // its storage
 }
+
+// TopVector implements TopVectorer.
+func (e *estimated) TopVector() []float64 { return e.top }
 
 // Method returns the resolved method name (dense, lanczos or tracker).
 func (e *estimated) Method() string { return e.method }
@@ -122,10 +138,18 @@ func (e *estimated) Method() string { return e.method }
 // (a hessian.ConvergenceError) is returned without error: its residual says
 // how good it is.
 func (e *estimated) Top(obj sim.Objective, theta []float64) (Eigen, error) {
+	e.top = nil
 	r, err := e.est.Estimate(sim.HessianAt(obj, theta))
 	var ce *hessian.ConvergenceError
 	if err != nil && !(errors.As(err, &ce) && len(r.Top.Values) > 0) {
 		return Eigen{HVPs: r.HVPs}, err
+	}
+	if v := r.Top.Vectors; v != nil {
+		n, _ := v.Dims()
+		if cap(e.buf) < n {
+			e.buf = make([]float64, n)
+		}
+		e.top = mat.Col(e.buf[:n], 0, v)
 	}
 	out := Eigen{Values: append([]float64(nil), r.Top.Values...), HVPs: r.HVPs}
 	for i, v := range r.Top.Values {
