@@ -14,6 +14,11 @@ type Counts struct {
 type Counted struct {
 	Obj Objective
 	N   Counts
+
+	// op and hv back the operator HessianAt returns, so that it does not
+	// allocate.
+	op countedOperator
+	hv hessVecOperator
 }
 
 // NewCounted returns a counting wrapper around obj.
@@ -48,10 +53,20 @@ func (c *Counted) HessVec(theta, v, hv []float64) {
 	c.Obj.HessVec(theta, v, hv)
 }
 
-// HessianAt forwards to the wrapped objective (through the package-level
-// HessianAt) and counts each application as one Hessian-vector product.
+// HessianAt forwards to the wrapped objective (its own HessianAt when it is
+// a HessianPreparer, else its HessVec) and counts each application as one
+// Hessian-vector product. It does not allocate: the operator is kept in c,
+// and like any HessianPreparer's it is valid until the next call of a
+// method of c.
 func (c *Counted) HessianAt(theta []float64) Operator {
-	return countedOperator{op: HessianAt(c.Obj, theta), n: &c.N.HessVec}
+	if hp, ok := c.Obj.(HessianPreparer); ok {
+		c.op.op = hp.HessianAt(theta)
+	} else {
+		c.hv = hessVecOperator{obj: c.Obj, theta: theta}
+		c.op.op = &c.hv
+	}
+	c.op.n = &c.N.HessVec
+	return &c.op
 }
 
 type countedOperator struct {
@@ -59,9 +74,9 @@ type countedOperator struct {
 	n  *int
 }
 
-func (o countedOperator) Dim() int { return o.op.Dim() }
+func (o *countedOperator) Dim() int { return o.op.Dim() }
 
-func (o countedOperator) Apply(v, dst []float64) {
+func (o *countedOperator) Apply(v, dst []float64) {
 	*o.n++
 	o.op.Apply(v, dst)
 }

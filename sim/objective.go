@@ -74,7 +74,7 @@ func HessianAt(obj Objective, theta []float64) Operator {
 	if hp, ok := obj.(HessianPreparer); ok {
 		return hp.HessianAt(theta)
 	}
-	return hessVecOperator{obj: obj, theta: theta}
+	return &hessVecOperator{obj: obj, theta: theta}
 }
 
 type hessVecOperator struct {
@@ -82,9 +82,9 @@ type hessVecOperator struct {
 	theta []float64
 }
 
-func (h hessVecOperator) Dim() int { return h.obj.Dim() }
+func (h *hessVecOperator) Dim() int { return h.obj.Dim() }
 
-func (h hessVecOperator) Apply(v, dst []float64) { h.obj.HessVec(h.theta, v, dst) }
+func (h *hessVecOperator) Apply(v, dst []float64) { h.obj.HessVec(h.theta, v, dst) }
 
 // OperatorFunc adapts a function and a dimension to the Operator interface.
 type OperatorFunc struct {

@@ -63,7 +63,7 @@ func TestEveryModelKindRuns(t *testing.T) {
 			if tc.data != "" {
 				data = `"data": ` + tc.data + ","
 			}
-			spec := fmt.Sprintf(`{"name": %q, "model": %s, %s "init": {"theta": %s}, "gd": {"eta": %v, "steps": 40}, "measure": {"sharpness_every": 5}, "flow": "gradient"}`,
+			spec := fmt.Sprintf(`{"name": %q, "model": %s, %s "init": {"theta": %s}, "gd": {"eta": %v, "steps": 40}, "measure": {"sharpness_every": 5}, "flow": ["gradient", {"kind": "model-a", "start_step": 20}, {"kind": "model-b", "start_step": 20}]}`,
 				tc.name, tc.model, data, thetaJSON(tc.p), tc.eta)
 			path := filepath.Join(dir, tc.name+".json")
 			if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
@@ -85,11 +85,11 @@ func TestEveryModelKindRuns(t *testing.T) {
 				Diverged       *bool     `json:"diverged"`
 				Steps          *int      `json:"steps"`
 				Params         int       `json:"params"`
-				Flow           *struct {
+				Flows          map[string]*struct {
 					FinalLoss float64 `json:"final_loss"`
 					FinalT    float64 `json:"final_t"`
 					Error     string  `json:"error"`
-				} `json:"flow"`
+				} `json:"flows"`
 			}
 			if err := json.Unmarshal(b, &sum); err != nil {
 				t.Fatal(err)
@@ -103,10 +103,12 @@ func TestEveryModelKindRuns(t *testing.T) {
 			if math.IsNaN(*sum.FinalLoss) || math.IsNaN(*sum.FinalSharpness) {
 				t.Fatalf("non-finite final values: %s", b)
 			}
-			if f := sum.Flow; f == nil || f.Error != "" || f.FinalT != 40*tc.eta || math.IsNaN(f.FinalLoss) {
-				t.Fatalf("gradient flow: %+v, want a complete flow to t = %v", f, 40*tc.eta)
+			for _, kind := range []string{"gradient", "model-a", "model-b"} {
+				if f := sum.Flows[kind]; f == nil || f.Error != "" || f.FinalT != 40*tc.eta || math.IsNaN(f.FinalLoss) {
+					t.Fatalf("%s flow: %+v, want a complete flow to t = %v", kind, f, 40*tc.eta)
+				}
 			}
-			for _, f := range []string{"spec.json", "trace.csv", "flow_gradient.csv", "loss.png", "sharpness.svg"} {
+			for _, f := range []string{"spec.json", "trace.csv", "flow_gradient.csv", "flow_model-a.csv", "flow_model-b.csv", "loss.png", "sharpness.svg"} {
 				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 					t.Error(err)
 				}

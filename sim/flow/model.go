@@ -226,12 +226,15 @@ func (f BForm) String() string {
 // symmetrised variant (1 + 2r gradients, r > 1; 2 at rank 1).
 type ModelB struct {
 	obj   sim.Objective
+	prep  sim.HessianPreparer // obj's, or nil
 	third sim.ThirdOrder
 	eta   float64
 	p, r  int
 	form  BForm
 	// scratch
 	g0, hq, tq, plus, minus, gp, gm []float64
+	op sim.Operator // the prepared Hessian, until the next objective call
+
 	// Thirds counts the third-derivative products computed.
 	Thirds int
 }
@@ -255,6 +258,7 @@ func NewModelB(obj sim.Objective, third sim.ThirdOrder, eta float64, rank int, f
 	}
 	p := obj.Dim()
 	m := &ModelB{obj: obj, third: third, eta: eta, p: p, r: rank, form: form}
+	m.prep, _ = obj.(sim.HessianPreparer)
 	for _, b := range []*[]float64{&m.g0, &m.hq, &m.tq, &m.plus, &m.minus, &m.gp, &m.gm} {
 		*b = make([]float64, p)
 	}
@@ -289,14 +293,15 @@ func (m *ModelB) RHS(_ float64, y, dy []float64) {
 	theta, dth := y[:m.p], dy[:m.p]
 	m.obj.Grad(theta, m.g0)
 	c := 2 / m.eta
-	op := sim.HessianAt(m.obj, theta)
+	m.hessAt(theta)
 	for j := range m.r {
 		q, dq := m.col(y, j), m.col(dy, j)
-		op.Apply(q, m.hq)
+		m.hessVec(theta, q, m.hq)
 		for i, h := range m.hq {
 			dq[i] = h - c*q[i]
 		}
 	}
+	m.op = nil
 	for i, g := range m.g0 {
 		dth[i] = -g
 	}
@@ -308,6 +313,24 @@ func (m *ModelB) RHS(_ float64, y, dy []float64) {
 			dth[i] -= 0.5 * t
 		}
 	}
+}
+
+// hessAt prepares Hessian-vector products at θ (HessianPreparer), so that
+// hessVec can reuse the preparation for each column.
+func (m *ModelB) hessAt(theta []float64) {
+	if m.prep != nil {
+		m.op = m.prep.HessianAt(theta)
+	}
+}
+
+// hessVec writes ∇²E(θ)v into dst, through the operator hessAt prepared
+// when there is one (it stays valid while only it is used).
+func (m *ModelB) hessVec(theta, v, dst []float64) {
+	if m.op != nil {
+		m.op.Apply(v, dst)
+		return
+	}
+	m.obj.HessVec(theta, v, dst)
 }
 
 // rhsSym is the Symmetrized right-hand side.
@@ -356,12 +379,13 @@ func (m *ModelB) Observe(y []float64) Point {
 	pt.CenterLoss = e
 	var q2, extra float64
 	if m.form == SecondOrder {
-		op := sim.HessianAt(m.obj, theta)
+		m.hessAt(theta)
 		for j := range m.r {
 			q := m.col(y, j)
-			op.Apply(q, m.hq)
+			m.hessVec(theta, q, m.hq)
 			extra += 0.5 * dot(q, m.hq)
 		}
+		m.op = nil
 	}
 	for j := range m.r {
 		q := m.col(y, j)
