@@ -233,7 +233,7 @@ type ModelB struct {
 	form  BForm
 	// scratch
 	g0, hq, tq, plus, minus, gp, gm []float64
-	op sim.Operator // the prepared Hessian, until the next objective call
+	op                              sim.Operator // the prepared Hessian, until the next objective call
 
 	// Thirds counts the third-derivative products computed.
 	Thirds int
