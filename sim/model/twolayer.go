@@ -518,12 +518,20 @@ func (t *TwoLayer) Third(theta, u, v, out []float64) {
 	s, sn := t.s, t.s/float64(n)
 	be := t.be
 
+	// With u and v the same vector (the ∇³E[q,q] of model B), the v-jets
+	// are the u-jets: they are aliased instead of computed again (the same
+	// operations, so the same bits).
+	same := &u[0] == &v[0]
+	zu, zv := s3.zu, s3.zv
 	be.Gemm(false, true, n, m, d, 1, t.x, d, w, d, 0, s3.z, m)
-	be.Gemm(false, true, n, m, d, 1, t.x, d, uw, d, 0, s3.zu, m)
-	be.Gemm(false, true, n, m, d, 1, t.x, d, vw, d, 0, s3.zv, m)
+	be.Gemm(false, true, n, m, d, 1, t.x, d, uw, d, 0, zu, m)
+	if same {
+		zv = zu
+	} else {
+		be.Gemm(false, true, n, m, d, 1, t.x, d, vw, d, 0, zv, m)
+	}
 	d2, d3 := s3.d2, s3.d3
-	actHigher(t.act, s3.z, d2, d3)
-	actDerivs(t.act, s3.z, s3.sig, s3.d1, s3.z) // σ, σ' (Z is no longer needed)
+	actAll(t.act, s3.z, s3.sig, s3.d1, d2, d3)
 	// R = s·SAᵀ − Y.
 	be.Gemm(false, true, n, c, m, s, s3.sig, m, a, m, 0, s3.r, c)
 	for i, y := range t.y {
@@ -531,38 +539,53 @@ func (t *TwoLayer) Third(theta, u, v, out []float64) {
 	}
 	sig, d1, r := s3.sig, s3.d1, s3.r
 	// Jets of S = σ(Z): S_u, S_v, S_uv.
-	for i, zu := range s3.zu {
-		zv := s3.zv[i]
-		s3.a[i] = d1[i] * zu
-		s3.b[i] = d1[i] * zv
-		s3.ab[i] = d2[i] * zu * zv
+	su, sv, fu, fv := s3.a, s3.b, s3.fu, s3.fv
+	if same {
+		sv, fv = su, fu
+	}
+	for i, z := range zu {
+		su[i] = d1[i] * z
+		s3.ab[i] = d2[i] * z * zv[i]
+	}
+	if !same {
+		for i, z := range zv {
+			sv[i] = d1[i] * z
+		}
 	}
 	// Jets of F = s·SAᵀ (A is linear, so A_uv = 0).
-	be.Gemm(false, true, n, c, m, s, s3.a, m, a, m, 0, s3.fu, c)
-	be.Gemm(false, true, n, c, m, s, sig, m, ua, m, 1, s3.fu, c)
-	be.Gemm(false, true, n, c, m, s, s3.b, m, a, m, 0, s3.fv, c)
-	be.Gemm(false, true, n, c, m, s, sig, m, va, m, 1, s3.fv, c)
+	be.Gemm(false, true, n, c, m, s, su, m, a, m, 0, fu, c)
+	be.Gemm(false, true, n, c, m, s, sig, m, ua, m, 1, fu, c)
+	if !same {
+		be.Gemm(false, true, n, c, m, s, sv, m, a, m, 0, fv, c)
+		be.Gemm(false, true, n, c, m, s, sig, m, va, m, 1, fv, c)
+	}
 	be.Gemm(false, true, n, c, m, s, s3.ab, m, a, m, 0, s3.fuv, c)
-	be.Gemm(false, true, n, c, m, s, s3.a, m, va, m, 1, s3.fuv, c)
-	be.Gemm(false, true, n, c, m, s, s3.b, m, ua, m, 1, s3.fuv, c)
+	be.Gemm(false, true, n, c, m, s, su, m, va, m, 1, s3.fuv, c)
+	be.Gemm(false, true, n, c, m, s, sv, m, ua, m, 1, s3.fuv, c)
 	// ∂_u∂_v of ∂E/∂A = (s/n)RᵀS.
 	be.Gemm(true, false, c, m, n, sn, s3.fuv, c, sig, m, 0, oa, m)
-	be.Gemm(true, false, c, m, n, sn, s3.fu, c, s3.b, m, 1, oa, m)
-	be.Gemm(true, false, c, m, n, sn, s3.fv, c, s3.a, m, 1, oa, m)
+	be.Gemm(true, false, c, m, n, sn, fu, c, sv, m, 1, oa, m)
+	be.Gemm(true, false, c, m, n, sn, fv, c, su, m, 1, oa, m)
 	be.Gemm(true, false, c, m, n, sn, r, c, s3.ab, m, 1, oa, m)
 	// Jets of T = RA: T, T_u, T_v, T_uv (reusing the S-jet buffers).
+	tu, tv := s3.a, s3.b
+	if same {
+		tv = tu
+	}
 	be.Gemm(false, false, n, m, c, 1, r, c, a, m, 0, s3.t, m)
-	be.Gemm(false, false, n, m, c, 1, s3.fu, c, a, m, 0, s3.a, m)
-	be.Gemm(false, false, n, m, c, 1, r, c, ua, m, 1, s3.a, m)
-	be.Gemm(false, false, n, m, c, 1, s3.fv, c, a, m, 0, s3.b, m)
-	be.Gemm(false, false, n, m, c, 1, r, c, va, m, 1, s3.b, m)
+	be.Gemm(false, false, n, m, c, 1, fu, c, a, m, 0, tu, m)
+	be.Gemm(false, false, n, m, c, 1, r, c, ua, m, 1, tu, m)
+	if !same {
+		be.Gemm(false, false, n, m, c, 1, fv, c, a, m, 0, tv, m)
+		be.Gemm(false, false, n, m, c, 1, r, c, va, m, 1, tv, m)
+	}
 	be.Gemm(false, false, n, m, c, 1, s3.fuv, c, a, m, 0, s3.ab, m)
-	be.Gemm(false, false, n, m, c, 1, s3.fu, c, va, m, 1, s3.ab, m)
-	be.Gemm(false, false, n, m, c, 1, s3.fv, c, ua, m, 1, s3.ab, m)
+	be.Gemm(false, false, n, m, c, 1, fu, c, va, m, 1, s3.ab, m)
+	be.Gemm(false, false, n, m, c, 1, fv, c, ua, m, 1, s3.ab, m)
 	// ∂_u∂_v of Δ = (s/n)·T ⊙ σ'(Z), then ∂E/∂W = ΔᵀX.
 	for i, tt := range s3.t {
-		zu, zv := s3.zu[i], s3.zv[i]
-		s3.t[i] = sn * (s3.ab[i]*d1[i] + (s3.a[i]*zv+s3.b[i]*zu)*d2[i] + tt*d3[i]*zu*zv)
+		zui, zvi := zu[i], zv[i]
+		s3.t[i] = sn * (s3.ab[i]*d1[i] + (tu[i]*zvi+tv[i]*zui)*d2[i] + tt*d3[i]*zui*zvi)
 	}
 	be.Gemm(true, false, m, d, n, 1, s3.t, m, t.x, d, 0, ow, d)
 }
