@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -298,6 +299,9 @@ type FlowResult struct {
 	// Compare lays the flow over GD's period-2 observers (nil when GD's
 	// were not recorded or the flow has no sample).
 	Compare *compare.Report
+	// Wall is the integration's wall-clock time, its samples included
+	// (reported, never tested).
+	Wall time.Duration
 }
 
 // newFlowModel returns the flow's model on obj (wrapped for counting) and
@@ -476,6 +480,8 @@ func floats(x, y []float64) float64 {
 func (e *Experiment) runFlow(ctx context.Context, fs *FlowSpec, states *gdStates, spectrum gd.Spectrum) (*FlowResult, error) {
 	s := e.Spec
 	res := &FlowResult{Spec: fs}
+	start := time.Now()
+	defer func() { res.Wall = time.Since(start) }()
 	counted := sim.NewCounted(e.Objective)
 	model, mb, err := e.newFlowModel(fs, counted)
 	if err != nil {

@@ -223,8 +223,10 @@ type Summary struct {
 
 	Evaluations Evaluations `json:"evaluations"`
 	Build       BuildInfo   `json:"build"`
-	// WallSeconds is the run's duration (informative only).
-	WallSeconds float64 `json:"wall_seconds"`
+	// WallSeconds is the run's duration, GDWallSeconds GD's part of it
+	// (informative only).
+	WallSeconds   float64 `json:"wall_seconds"`
+	GDWallSeconds float64 `json:"gd_wall_seconds"`
 	// Notes are what went wrong without stopping the run (Result.Notes).
 	Notes []string `json:"notes,omitempty"`
 }
@@ -286,6 +288,8 @@ type FlowSummary struct {
 	// Error says why the integration stopped before the end of the run
 	// (or could not start).
 	Error string `json:"error,omitempty"`
+	// WallSeconds is the flow's duration (informative only).
+	WallSeconds float64 `json:"wall_seconds"`
 }
 
 // FlowEvaluations counts a flow's work.
@@ -340,6 +344,7 @@ func (f *FlowResult) summary() *FlowSummary {
 		Rank: sp.Rank, Form: sp.Form, Compare: f.Compare,
 		Evaluations: FlowEvaluations{RHS: f.Stats.Evals, Gradients: f.Counts.Grad, HessVec: f.Counts.HessVec,
 			Third: f.Thirds, Steps: f.Stats.Steps, Rejected: f.Stats.Rejected},
+		WallSeconds: f.Wall.Seconds(),
 	}
 	if f.Err != nil {
 		fs.Error = f.Err.Error()
@@ -390,6 +395,7 @@ func (r *Result) Summary() Summary {
 		Build:          CurrentBuild(),
 		SpectrumMethod: r.SpectrumMethod,
 		WallSeconds:    r.Wall.Seconds(),
+		GDWallSeconds:  r.GDWall.Seconds(),
 		Notes:          r.Notes,
 	}
 	if r.FinalEigen != nil {

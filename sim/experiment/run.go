@@ -49,8 +49,9 @@ type Result struct {
 	// SpectrumMethod is the resolved spectrum method (dense, lanczos or
 	// tracker).
 	SpectrumMethod string
-	// Wall is the run's wall-clock duration (reported, never tested).
-	Wall time.Duration
+	// Wall is the run's wall-clock duration and GDWall GD's part of it,
+	// with its measurements and analysis (reported, never tested).
+	Wall, GDWall time.Duration
 	// Notes are what went wrong without stopping the run, one line each:
 	// spectrum measurements that failed numerically (a Hessian with
 	// non-finite entries where the loss and gradient were finite), which
@@ -165,6 +166,7 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	if k, ok := compare.Onset(gdObs.Steps, gdObs.Sharpness, 2/s.GD.Eta, 0.99); ok {
 		r.Onset = &k
 	}
+	r.GDWall = time.Since(start)
 	// The flows run after GD; an interrupted GD run skips them.
 	for _, fs := range s.Flows {
 		if res.Cancelled || (len(r.Flows) > 0 && errors.Is(r.Flows[len(r.Flows)-1].Err, context.Canceled)) {

@@ -83,7 +83,7 @@ func (r *Result) Report(w io.Writer) {
 	s := r.Exp.Spec
 	sum := r.Summary()
 	fmt.Fprintf(w, "%s: %s\n", s.Name, r.Exp.Model)
-	fmt.Fprintf(w, "  GD: η = %g, %d of %d steps, %d parameters (%.2fs)\n", s.GD.Eta, sum.Steps, sum.StepsRequested, sum.Params, sum.WallSeconds)
+	fmt.Fprintf(w, "  GD: η = %g, %d of %d steps, %d parameters (%.2fs)\n", s.GD.Eta, sum.Steps, sum.StepsRequested, sum.Params, sum.GDWallSeconds)
 	switch {
 	case r.GD.Cancelled:
 		fmt.Fprintf(w, "  interrupted after %d steps\n", sum.Steps)
@@ -162,7 +162,7 @@ func reportFlow(w io.Writer, f *FlowResult, fs *FlowSummary, two float64) {
 	if ev.HessVec > 0 || ev.Third > 0 {
 		fmt.Fprintf(w, ", %d HVPs, %d third derivatives", ev.HessVec, ev.Third)
 	}
-	fmt.Fprintf(w, " in %d steps", ev.Steps)
+	fmt.Fprintf(w, " in %d steps (%.2fs)", ev.Steps, fs.WallSeconds)
 	if fs.Error != "" {
 		fmt.Fprintf(w, "; stopped early: %s", fs.Error)
 	}
