@@ -89,6 +89,15 @@ func TestDetectSpikes(t *testing.T) {
 	if len(got2) != 3 || got2[1].Peak != 1000 || got2[1].Start != 992 || got2[1].End != 1008 {
 		t.Fatalf("every other step: %+v", got2)
 	}
+	// A run that touches the end of the series (a run that diverged ends on
+	// one) or its start was not seen to fall or rise: not a spike.
+	cut := compare.DetectSpikes(steps(1005, 1), x[:1005], compare.SpikeSettings{})
+	if len(cut) != 1 || cut[0].Peak != 500 {
+		t.Fatalf("series ending inside a spike: %+v, want only the spike at 500", cut)
+	}
+	if n := len(compare.DetectSpikes(steps(1000, 1), x[495:1495], compare.SpikeSettings{})); n != 1 {
+		t.Fatalf("series starting inside a spike: %d spikes, want 1 (the one at 1000)", n)
+	}
 	// A floor above the spikes' height removes them.
 	if n := len(compare.DetectSpikes(steps(3000, 1), x, compare.SpikeSettings{MinHeight: 0.6})); n != 0 {
 		t.Fatalf("%d spikes above a floor of 0.6", n)

@@ -64,8 +64,9 @@ type Spike struct {
 // x over the rows within BaselineSteps/2 steps of k; a spike is a maximal
 // run of consecutive rows with x_k > Factor·max(b_k, 0) and
 // x_k − b_k > MinHeight that lasts at most MaxSteps (from its first to its
-// last row). Non-finite values end a run and are left out of the
-// baselines.
+// last row) and is seen to rise and to fall: it neither starts at the first
+// row nor ends at the last. Non-finite values end a run and are left out of
+// the baselines.
 func DetectSpikes(steps []int, x []float64, s SpikeSettings) []Spike {
 	if len(steps) != len(x) {
 		panic(fmt.Sprintf("compare: DetectSpikes: %d steps, %d values", len(steps), len(x)))
@@ -89,7 +90,9 @@ func DetectSpikes(steps []int, x []float64, s SpikeSettings) []Spike {
 				peak = j
 			}
 		}
-		if steps[j]-steps[i] <= s.MaxSteps {
+		// A run that touches either end of the series was not seen to
+		// rise or to fall (a run that diverges ends on one): not a spike.
+		if steps[j]-steps[i] <= s.MaxSteps && i > 0 && j < len(x)-1 {
 			out = append(out, Spike{Start: steps[i], Peak: steps[peak], End: steps[j],
 				Height: x[peak] - base[peak], Baseline: base[peak]})
 		}

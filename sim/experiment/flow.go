@@ -551,7 +551,9 @@ func (e *Experiment) runFlow(ctx context.Context, fs *FlowSpec, states *gdStates
 }
 
 // observedGD returns GD's period-2 observations as compare.Observed: the
-// centre sharpness where measured (the iterate's where the centre was not).
+// centred time-averaged loss ¼(E_{k−1} + 2E_k + E_{k+1}) (gd.Period2's
+// LossAvg3, which matches θ̄_k's filter), E(θ̄_k), |a_k|, and the centre
+// sharpness where measured (the iterate's where the centre was not).
 func observedGD(rows []gd.Row) compare.Observed {
 	o := compare.Observed{Steps: make([]int, len(rows))}
 	for _, s := range []*[]float64{&o.LossAvg, &o.CenterLoss, &o.Amplitude, &o.Sharpness} {
@@ -559,7 +561,7 @@ func observedGD(rows []gd.Row) compare.Observed {
 	}
 	for i, r := range rows {
 		o.Steps[i] = r.Step
-		o.LossAvg[i], o.CenterLoss[i], o.Amplitude[i] = r.P2.LossAvg, r.P2.CenterLoss, r.P2.Amplitude
+		o.LossAvg[i], o.CenterLoss[i], o.Amplitude[i] = r.P2.LossAvg3, r.P2.CenterLoss, r.P2.Amplitude
 		o.Sharpness[i] = r.CenterSharpness()
 		if math.IsNaN(o.Sharpness[i]) {
 			o.Sharpness[i] = r.Sharpness()

@@ -27,6 +27,7 @@ import (
 // average θ̄_k = (θ_{k−1} + 2θ_k + θ_{k+1})/4). With measure.period2 the
 // period-2 observations follow (gd.Period2): loss_avg (L̄_k), center_loss
 // (E(θ̄_k)), amplitude (|a_k|), free_energy (model A's F at GD's state),
+// loss_avg3 (the centred ¼(E_{k−1} + 2E_k + E_{k+1})),
 // loss_even and loss_odd (the loss at the even and the odd step of k, k+1:
 // the envelopes), loss_sym (½[E(θ̄_k+a_k) + E(θ̄_k−a_k)]), free_energy2
 // (the second-order F(θ̄_k, a_k a_kᵀ)) and amplitude_top (u·a_k, u the top
@@ -165,6 +166,7 @@ func period2Columns() []column[gd.Row] {
 		{"center_loss", func(x gd.Row) string { return cell(x.P2.CenterLoss) }},
 		{"amplitude", func(x gd.Row) string { return cell(x.P2.Amplitude) }},
 		{"free_energy", func(x gd.Row) string { return cell(x.P2.FreeEnergy) }},
+		{"loss_avg3", func(x gd.Row) string { return cell(x.P2.LossAvg3) }},
 		{"loss_even", func(x gd.Row) string { e, _ := x.Envelopes(); return cell(e) }},
 		{"loss_odd", func(x gd.Row) string { _, o := x.Envelopes(); return cell(o) }},
 		{"loss_sym", func(x gd.Row) string { return cell(x.P2.SymLoss) }},

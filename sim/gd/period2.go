@@ -19,7 +19,15 @@ type Period2 struct {
 	// and odd envelopes of the loss (Envelopes).
 	LossNext float64
 	// LossAvg is the time-averaged loss L̄_k = ½(E(θ_k) + E(θ_{k+1})).
+	// It is centred at k + ½, half a step after θ̄_k.
 	LossAvg float64
+	// LossAvg3 is the centred time average ¼(E(θ_{k−1}) + 2E(θ_k) +
+	// E(θ_{k+1})), the filter of θ̄_k applied to the loss: the same period-2
+	// average without L̄_k's half-step lag, whose bias −¼(E_{k+1} − E_{k−1})
+	// is as large as the excess L̄ − E(θ̄) itself where the loss drifts
+	// while the oscillation is small (mnist-eos). Spikes and the flows'
+	// comparison use it.
+	LossAvg3 float64
 	// CenterLoss is E(θ̄_k) (one loss evaluation).
 	CenterLoss float64
 	// Amplitude is |a_k|.
@@ -45,7 +53,7 @@ type Period2 struct {
 // undefinedPeriod2 returns a Period2 with every field NaN.
 func undefinedPeriod2() Period2 {
 	n := math.NaN()
-	return Period2{LossNext: n, LossAvg: n, CenterLoss: n, Amplitude: n, SymLoss: n, FreeEnergy: n,
+	return Period2{LossNext: n, LossAvg: n, LossAvg3: n, CenterLoss: n, Amplitude: n, SymLoss: n, FreeEnergy: n,
 		FreeEnergy2: n, AmplitudeTop: n}
 }
 
@@ -68,9 +76,9 @@ type period2 struct {
 	prev2, prev1 []float64
 	valid        int
 	// pending is the index in Rows of the row of step j−1 awaiting θ_j, or
-	// −1; lossPrev is E(θ_{j−1}).
-	pending  int
-	lossPrev float64
+	// −1; lossPrev and lossPrev2 are E(θ_{j−1}) and E(θ_{j−2}).
+	pending             int
+	lossPrev, lossPrev2 float64
 	// scratch: θ̄, the reflected point (θ_{k−1}+θ_{k+1})/2, a and H(θ̄)a.
 	mid, refl, amp, hv []float64
 }
@@ -93,7 +101,7 @@ func (r *Recorder) observePeriod2(s *State, recorded int) {
 		r.Rows[recorded].P2 = undefinedPeriod2()
 		p.pending = recorded
 	}
-	p.lossPrev = s.Loss
+	p.lossPrev2, p.lossPrev = p.lossPrev, s.Loss
 	p.prev2, p.prev1 = p.prev1, p.prev2
 	copy(p.prev1, s.Theta)
 	p.valid = min(p.valid+1, 2)
@@ -110,6 +118,7 @@ func (r *Recorder) completePeriod2(s *State, haveBefore bool) {
 	if !haveBefore {
 		return
 	}
+	row.P2.LossAvg3 = 0.25*(p.lossPrev2+s.Loss) + 0.5*p.lossPrev
 	before, at, next := p.prev2, p.prev1, s.Theta
 	sign := 1.0
 	if row.Step%2 != 0 {

@@ -90,10 +90,14 @@ func TestPeriod2Filter(t *testing.T) {
 				t.Fatalf("every %d, step %d: envelopes %v, %v from E_k = %v, E_{k+1} = %v", every, k, even, odd, row.Loss, next)
 			}
 			if k == 0 {
-				if !math.IsNaN(p.CenterLoss) || !math.IsNaN(p.Amplitude) {
+				if !math.IsNaN(p.CenterLoss) || !math.IsNaN(p.Amplitude) || !math.IsNaN(p.LossAvg3) {
 					t.Fatalf("step 0 has a centre (%+v); θ_{−1} is unknown", p)
 				}
 				continue
+			}
+			prev := q.Loss(at(k-1, -sign))
+			if !close(p.LossAvg3, 0.25*(prev+next)+0.5*row.Loss) {
+				t.Fatalf("every %d, step %d: centred average %v, want %v", every, k, p.LossAvg3, 0.25*(prev+next)+0.5*row.Loss)
 			}
 			center := q.Loss(at(k, 0))
 			sym := 0.5 * (q.Loss(at(k, 1)) + q.Loss(at(k, -1)))
