@@ -14,8 +14,13 @@ import (
 )
 
 // freeEnergySteps is the window of the free-energy benchmarks: the time of
-// 20 GD steps, t ∈ [0, 20η].
-const freeEnergySteps = 20
+// 20 GD steps, t ∈ [0, 20η] (2 under -short, for make bench-smoke).
+func freeEnergySteps() int {
+	if testing.Short() {
+		return 2
+	}
+	return 20
+}
 
 // BenchmarkFreeEnergyFlow integrates the continuous models over the time of
 // 20 GD steps on the anchors' Edge-of-Stability problem (anchor-eos:
@@ -60,7 +65,8 @@ func BenchmarkFreeEnergyFlow(b *testing.B) {
 		a0[i] *= s
 	}
 	counted := sim.NewCounted(net)
-	T := freeEnergySteps * eta
+	steps := freeEnergySteps()
+	T := float64(steps) * eta
 	for _, tc := range []struct {
 		impl  string
 		model flow.Model
@@ -90,7 +96,7 @@ func BenchmarkFreeEnergyFlow(b *testing.B) {
 			run := func() {
 				if tc.model == nil {
 					copy(theta, theta0)
-					for range freeEnergySteps {
+					for range steps {
 						counted.Grad(theta, g)
 						for i, v := range g {
 							theta[i] -= eta * v
