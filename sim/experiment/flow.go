@@ -135,8 +135,9 @@ type FlowResult struct {
 
 // runFlow integrates the spec's flow from θ₀ and samples it like the GD
 // trace: every trace_every steps and at the last one, measuring the
-// spectrum every sharpness_every steps. Cancelling ctx stops it at the next
-// sample (Err then wraps context.Canceled).
+// spectrum every sharpness_every steps. Cancelling ctx stops it before the
+// integrator's next step or within the measurement in progress (Err then
+// wraps context.Canceled).
 func (e *Experiment) runFlow(ctx context.Context, spectrum gd.Spectrum) (*FlowResult, error) {
 	s := e.Spec
 	fs := s.Flow
@@ -152,8 +153,10 @@ func (e *Experiment) runFlow(ctx context.Context, spectrum gd.Spectrum) (*FlowRe
 		loss := e.Objective.Grad(theta, grad)
 		row := gd.Row{Step: k, T: t, Loss: loss, GradNorm: gd.Norm(grad)}
 		if se := s.Measure.SharpnessEvery; se > 0 && spectrum != nil && (k%se == 0 || k == s.GD.Steps) {
-			eig, err := spectrum.Top(e.Objective, theta)
+			eig, err := spectrum.Top(ctx, e.Objective, theta)
 			switch {
+			case err != nil && gd.Stopped(ctx, err):
+				return err // the flow stops as cancelled
 			case err != nil && res.Failures.Record(err):
 				// Counted; the row stays unmeasured.
 			case err != nil:
@@ -167,7 +170,7 @@ func (e *Experiment) runFlow(ctx context.Context, spectrum gd.Spectrum) (*FlowRe
 		res.FinalTheta = append(res.FinalTheta[:0], theta...)
 		return nil
 	}
-	stats, err := flow.GradientFlow(e.Objective, e.Theta0, grid, m, c, sample)
+	stats, err := flow.SampleContext(ctx, flow.NewGradient(e.Objective).RHS, e.Theta0, grid, m, c, sample)
 	res.Stats = stats
 	if measureErr != nil {
 		return nil, fmt.Errorf("gradient flow: spectrum: %w", measureErr)

@@ -48,6 +48,10 @@ type Result struct {
 	// non-finite entries where the loss and gradient were finite), which
 	// are then missing from the trace and the summary.
 	Notes []string
+
+	// stopped records that the context ended a measurement after the GD
+	// steps (at the final iterate or the cycle's centre).
+	stopped bool
 }
 
 // spectrum returns a new spectrum estimator as the spec's measure section
@@ -105,13 +109,17 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 	}
-	if err := rec.Finish(res); err != nil {
-		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+	r := &Result{Exp: e, GD: res}
+	if err := rec.Finish(ctx, res); err != nil {
+		if !gd.Stopped(ctx, err) {
+			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+		}
+		r.stopped = true
 	}
 	if opt.Progress != nil {
 		opt.Progress(res.Steps)
 	}
-	r := &Result{Exp: e, Trace: rec.Rows, GD: res}
+	r.Trace = rec.Rows
 	if m, ok := spec.(interface{ Method() string }); ok {
 		r.SpectrumMethod = m.Method()
 	}
@@ -125,23 +133,19 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	if last := rec.Rows[len(rec.Rows)-1]; last.Eigen.Values != nil {
 		fe := last.Eigen
 		r.FinalEigen = &fe
-	} else if rec.FailedAt(res.Final.Step) {
-		// Already tried, and noted with the other failures.
-	} else if fe, err := r.measure(spec, obj, res.Final.Theta, "the final iterate"); err != nil {
+	} else if rec.FailedAt(res.Final.Step) || r.Cancelled() {
+		// Already tried and noted with the other failures, or stopped.
+	} else if r.FinalEigen, err = r.measure(ctx, spec, obj, res.Final.Theta, "the final iterate"); err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
-	} else {
-		r.FinalEigen = fe
 	}
-	if r.Analysis.Regime == gd.TwoCycle {
-		ce, err := r.measure(spec, obj, r.Analysis.Center, "the cycle's centre")
-		if err != nil {
+	if r.Analysis.Regime == gd.TwoCycle && !r.Cancelled() {
+		if r.CenterEigen, err = r.measure(ctx, spec, obj, r.Analysis.Center, "the cycle's centre"); err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}
-		r.CenterEigen = ce
 	}
 	r.Counts = obj.N
 	// The flow runs after GD; an interrupted GD run skips it.
-	if s.Flow != nil && !res.Cancelled {
+	if s.Flow != nil && !r.Cancelled() {
 		fsp, err := e.spectrum(s.Measure.TopK)
 		if err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
@@ -162,7 +166,7 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 // Cancelled reports whether the run was interrupted, in GD or in the flow
 // integrated after it.
 func (r *Result) Cancelled() bool {
-	return r.GD.Cancelled || (r.Flow != nil && errors.Is(r.Flow.Err, context.Canceled))
+	return r.GD.Cancelled || r.stopped || (r.Flow != nil && errors.Is(r.Flow.Err, context.Canceled))
 }
 
 // nullable turns NaN into a JSON null.
@@ -174,12 +178,16 @@ func nullable(x float64) *float64 {
 }
 
 // measure returns the spectrum at theta, or nil with a note when the
-// measurement failed numerically (see Notes); other errors are returned.
-func (r *Result) measure(spec gd.Spectrum, obj sim.Objective, theta []float64, where string) (*gd.Eigen, error) {
-	e, err := spec.Top(obj, theta)
+// measurement failed numerically (see Notes), or nil when ctx stopped it
+// (the result is then cancelled); other errors are returned.
+func (r *Result) measure(ctx context.Context, spec gd.Spectrum, obj sim.Objective, theta []float64, where string) (*gd.Eigen, error) {
+	e, err := spec.Top(ctx, obj, theta)
 	switch {
 	case err == nil:
 		return &e, nil
+	case gd.Stopped(ctx, err):
+		r.stopped = true
+		return nil, nil
 	case gd.NumericalFailure(err):
 		r.Notes = append(r.Notes, fmt.Sprintf("the sharpness at %s could not be measured: %v", where, err))
 		return nil, nil

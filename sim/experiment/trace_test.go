@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,10 +81,10 @@ func TestRunHugeStepsInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// gd.Run checks the context every 64 steps; the trace keeps θ₀ and
-	// the final state.
-	if !res.GD.Cancelled || res.GD.Steps != 63 || len(res.Trace) != 2 {
-		t.Fatalf("cancelled %v after %d steps with %d rows; want cancelled after 63 steps, 2 rows", res.GD.Cancelled, res.GD.Steps, len(res.Trace))
+	// gd.Run checks the context before every step; the trace keeps θ₀,
+	// which is the final state.
+	if !res.GD.Cancelled || res.GD.Steps != 0 || len(res.Trace) != 1 {
+		t.Fatalf("cancelled %v after %d steps with %d rows; want cancelled after 0 steps, 1 row", res.GD.Cancelled, res.GD.Steps, len(res.Trace))
 	}
 }
 
@@ -94,4 +95,47 @@ func mustParse(t *testing.T, doc string) *Spec {
 		t.Fatal(err)
 	}
 	return spec
+}
+
+// TestTraceKeepsEveryMeasurement: with trace_every 7 and sharpness_every 10
+// the trace has a row at every multiple of 7 and at every multiple of 10,
+// each multiple of 10 with its sharpness (and centre sharpness), so that no
+// measurement is lost. The old recorder measured only at common multiples
+// (0, 70 and the final step 100), while the summary said "every 10" and
+// the plot drew a straight line across the gap.
+func TestTraceKeepsEveryMeasurement(t *testing.T) {
+	doc := `{"name": "t", "model": {"kind": "quartic"}, "init": {"theta": [0.9]}, "gd": {"eta": 1.1, "steps": 100},
+		"measure": {"sharpness_every": 10, "trace_every": 7}}`
+	res := runDoc(t, doc)
+	var steps, measured, centred []int
+	for _, row := range res.Trace {
+		steps = append(steps, row.Step)
+		if row.Eigen.Values != nil {
+			measured = append(measured, row.Step)
+		}
+		if row.Center.Values != nil {
+			centred = append(centred, row.Step)
+		}
+	}
+	var wantSteps, wantMeasured, wantCentred []int
+	for k := 0; k <= 100; k++ {
+		if k%7 == 0 || k%10 == 0 {
+			wantSteps = append(wantSteps, k)
+		}
+		if k%10 == 0 {
+			wantMeasured = append(wantMeasured, k)
+			if k > 0 && k < 100 {
+				wantCentred = append(wantCentred, k)
+			}
+		}
+	}
+	if fmt.Sprint(steps) != fmt.Sprint(wantSteps) {
+		t.Errorf("rows at %v, want %v", steps, wantSteps)
+	}
+	if fmt.Sprint(measured) != fmt.Sprint(wantMeasured) {
+		t.Errorf("sharpness at %v, want %v", measured, wantMeasured)
+	}
+	if fmt.Sprint(centred) != fmt.Sprint(wantCentred) {
+		t.Errorf("centre sharpness at %v, want %v", centred, wantCentred)
+	}
 }

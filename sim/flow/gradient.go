@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/eoskit/eoskit/sim"
@@ -61,6 +62,16 @@ type SampleFunc func(k int, t float64, theta []float64) error
 // wrapping ode.ErrStepSizeTooSmall, ode.ErrNonFinite, … after the samples
 // that were reached).
 func Sample(f ode.Func, theta0 []float64, grid Grid, m ode.Method, c ode.Controller, fn SampleFunc) (ode.Stats, error) {
+	return SampleContext(context.Background(), f, theta0, grid, m, c, fn)
+}
+
+// SampleContext is Sample that stops once ctx is done, before the
+// integrator's next step (ode.Integrator.UntilContext), with an error
+// wrapping ctx.Err() after the samples that were reached. Every flow
+// sampled on the GD grid goes through it, so that a cancelled run stops
+// its flows within one integrator step (and within a sample function that
+// passes ctx on to its own long work, such as a spectrum measurement).
+func SampleContext(ctx context.Context, f ode.Func, theta0 []float64, grid Grid, m ode.Method, c ode.Controller, fn SampleFunc) (ode.Stats, error) {
 	if !(grid.Eta > 0) || grid.Steps < 0 || grid.Every < 0 {
 		return ode.Stats{}, fmt.Errorf("flow: invalid grid η = %g, %d steps, every %d", grid.Eta, grid.Steps, grid.Every)
 	}
@@ -74,7 +85,7 @@ func Sample(f ode.Func, theta0 []float64, grid Grid, m ode.Method, c ode.Control
 	for k := 0; ; k += every {
 		k = min(k, grid.Steps)
 		t := float64(k) * grid.Eta
-		if err := it.Until(t, theta); err != nil {
+		if err := it.UntilContext(ctx, t, theta); err != nil {
 			return it.Stats(), fmt.Errorf("flow: integrating to t = %g (k = %d): %w", t, k, err)
 		}
 		if err := fn(k, t, theta); err != nil {

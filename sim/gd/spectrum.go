@@ -1,6 +1,7 @@
 package gd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -109,9 +110,9 @@ func NewSpectrum(p int, s SpectrumSettings) (Spectrum, error) {
 	return nil, fmt.Errorf("gd: unknown spectrum method %q (want one of %v)", s.Method, SpectrumMethods())
 }
 
-// estimated adapts a hessian.Estimator to Spectrum.
+// estimated adapts a hessian.ContextEstimator to Spectrum.
 type estimated struct {
-	est    hessian.Estimator
+	est    hessian.ContextEstimator
 	method string
 }
 
@@ -121,8 +122,8 @@ func (e *estimated) Method() string { return e.method }
 // Top implements Spectrum. An estimate that stopped short of its tolerance
 // (a hessian.ConvergenceError) is returned without error: its residual says
 // how good it is.
-func (e *estimated) Top(obj sim.Objective, theta []float64) (Eigen, error) {
-	r, err := e.est.Estimate(sim.HessianAt(obj, theta))
+func (e *estimated) Top(ctx context.Context, obj sim.Objective, theta []float64) (Eigen, error) {
+	r, err := e.est.EstimateContext(ctx, sim.HessianAt(obj, theta))
 	var ce *hessian.ConvergenceError
 	if err != nil && !(errors.As(err, &ce) && len(r.Top.Values) > 0) {
 		return Eigen{HVPs: r.HVPs}, err
