@@ -116,6 +116,12 @@ type Summary struct {
 	// not be measured), with the relative residual bounding its error.
 	FinalSharpness         *float64 `json:"final_sharpness"`
 	FinalSharpnessResidual *float64 `json:"final_sharpness_residual"`
+	// AboveTwoOverEta lists the eigenvalues of ∇²E above 2/η at the final
+	// iterate, when its sharpness is above 2/η (absent otherwise): more
+	// than one means that GD is unstable in several directions at once,
+	// which the one-dimensional Edge-of-Stability picture does not
+	// describe.
+	AboveTwoOverEta *AboveSummary `json:"above_two_over_eta,omitempty"`
 	// SpectrumMethod is how the spectrum was measured (dense, lanczos or
 	// tracker: measure.method "auto" resolved for this model).
 	SpectrumMethod string `json:"spectrum_method"`
@@ -136,6 +142,18 @@ type Summary struct {
 	WallSeconds float64 `json:"wall_seconds"`
 	// Notes are what went wrong without stopping the run (Result.Notes).
 	Notes []string `json:"notes,omitempty"`
+}
+
+// AboveSummary counts the eigenvalues above 2/η at a point (see Result.Above).
+type AboveSummary struct {
+	// Count eigenvalues exceed 2/η; when AtLeast is set the search stopped
+	// at that many (all of them above) and there may be more.
+	Count   int  `json:"count"`
+	AtLeast bool `json:"at_least"`
+	// Values are those eigenvalues, decreasing, and Residual the largest
+	// relative residual of the measurement (see gd.Eigen).
+	Values   []float64 `json:"values"`
+	Residual float64   `json:"residual"`
 }
 
 // CycleSummary describes a GD 2-cycle θ̄ ± a.
@@ -292,6 +310,7 @@ func (r *Result) Summary() Summary {
 		sum.FinalSharpness = nullable(r.FinalEigen.Values[0])
 		sum.FinalSharpnessResidual = nullable(r.FinalEigen.Residual)
 	}
+	sum.AboveTwoOverEta = r.Above
 	maxS := math.NaN()
 	for _, row := range r.Trace {
 		if v := row.Sharpness(); !math.IsNaN(v) && !(v <= maxS) {

@@ -32,6 +32,9 @@ type Result struct {
 	// FinalEigen is the spectrum at the final iterate; CenterEigen at the
 	// centre θ̄ of the last two iterates when the run ended on a 2-cycle.
 	FinalEigen, CenterEigen *gd.Eigen
+	// Above lists the eigenvalues above 2/η at the final iterate, measured
+	// after the run when its sharpness exceeds 2/η (nil otherwise).
+	Above *AboveSummary
 	// Flow is the continuous-time model integrated beside GD (nil unless
 	// the spec asks for one).
 	Flow *FlowResult
@@ -138,6 +141,11 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	} else if r.FinalEigen, err = r.measure(ctx, spec, obj, res.Final.Theta, "the final iterate"); err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 	}
+	if fe := r.FinalEigen; fe != nil && fe.Values[0] > 2/s.GD.Eta && !r.Cancelled() {
+		if r.Above, err = r.above(ctx, obj, res.Final.Theta); err != nil {
+			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+		}
+	}
 	if r.Analysis.Regime == gd.TwoCycle && !r.Cancelled() {
 		if r.CenterEigen, err = r.measure(ctx, spec, obj, r.Analysis.Center, "the cycle's centre"); err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
@@ -193,6 +201,49 @@ func (r *Result) measure(ctx context.Context, spec gd.Spectrum, obj sim.Objectiv
 		return nil, nil
 	}
 	return nil, fmt.Errorf("sharpness at %s: %w", where, err)
+}
+
+// maxAbove is how many eigenvalues above 2/η are looked for at most.
+const maxAbove = 16
+
+// above measures the top eigenvalues at theta until one is below 2/η: 4 of
+// them, then (when all 4 are above) maxAbove. The dense path measures
+// maxAbove at once. A measurement that fails numerically or is stopped
+// gives nil (with a note, or the result cancelled).
+func (r *Result) above(ctx context.Context, obj sim.Objective, theta []float64) (*AboveSummary, error) {
+	s := r.Exp.Spec
+	p, two := obj.Dim(), 2/s.GD.Eta
+	method := gd.ResolveSpectrumMethod(s.Measure.Method, p)
+	if method != gd.SpectrumDense {
+		method = gd.SpectrumLanczos // a cold solve: the tracker follows the run's k
+	}
+	ks := []int{min(4, p), min(maxAbove, p)}
+	if method == gd.SpectrumDense {
+		ks = ks[1:]
+	}
+	var out *AboveSummary
+	for _, k := range ks {
+		spec, err := gd.NewSpectrum(p, gd.SpectrumSettings{Method: method, TopK: k, Tol: s.Measure.Tol})
+		if err != nil {
+			return nil, err
+		}
+		e, err := r.measure(ctx, spec, obj, theta, "the final iterate (eigenvalues above 2/η)")
+		if e == nil || err != nil {
+			return nil, err
+		}
+		out = &AboveSummary{Residual: e.Residual}
+		for _, v := range e.Values {
+			if v > two {
+				out.Values = append(out.Values, v)
+			}
+		}
+		out.Count = len(out.Values)
+		out.AtLeast = out.Count == k && k < p
+		if !out.AtLeast {
+			break
+		}
+	}
+	return out, nil
 }
 
 // failedNote describes failed spectrum measurements missing from a trace.

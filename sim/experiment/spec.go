@@ -95,7 +95,7 @@ type InitSpec struct {
 	//     spec's seed;
 	//   - "anchor" (two-layer networks with one output): the exact
 	//     initialisation of the Python performance anchors (SplitMix64
-	//     seed 3, shared/anchors/common.py make_init), whatever the seed.
+	//     seed 3, make_init of the anchors' common.py), whatever the seed.
 	Scheme string `json:"scheme,omitempty"`
 	// Scale is the standard deviation of the "gaussian" scheme and of the
 	// output weights of the "network" scheme.

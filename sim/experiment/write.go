@@ -125,6 +125,18 @@ func (r *Result) Report(w io.Writer) {
 	if len(parts) > 0 {
 		fmt.Fprintf(w, "  sharpness: %s; 2/η = %.6g\n", strings.Join(parts, ", "), two)
 	}
+	if a := sum.AboveTwoOverEta; a != nil && a.Count > 1 {
+		vals := make([]string, len(a.Values))
+		for i, v := range a.Values {
+			vals[i] = fmt.Sprintf("%.4g", v/two)
+		}
+		atLeast := ""
+		if a.AtLeast {
+			atLeast = "at least "
+		}
+		fmt.Fprintf(w, "  unstable in several directions: %s%d eigenvalues above 2/η at the final iterate (%s × 2/η)\n",
+			atLeast, a.Count, strings.Join(vals, ", "))
+	}
 	if f := sum.Flow; f != nil {
 		fmt.Fprintf(w, "  %s flow (%s): loss %.6g at t = %g", f.Kind, f.Method, f.FinalLoss, f.FinalT)
 		if f.FinalSharpness != nil {
