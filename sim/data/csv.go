@@ -1,7 +1,7 @@
 package data
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"math"
@@ -15,22 +15,25 @@ import (
 // seen, so that no line is ever held in memory whole.
 const maxCSVField = 1 << 10
 
-// csvPeek is how far ahead the first content line is searched for a comma to
-// choose the separator.
-const csvPeek = 64 << 10
+// csvBuffer is the size of the reading buffer, and how far ahead the first
+// content line is searched for a comma to choose the separator.
+const csvBuffer = 64 << 10
 
 // readCSV parses a numeric CSV file (see ReadArray) from r in two streaming
-// passes: the first validates every field and counts the values without
-// storing them, stopping at the first error or as soon as the count exceeds
-// maxValues; the second, over the same bytes again, stores the values into an
-// array allocated once at its exact size. So a file over the value limit, or
-// one that is not a CSV text at all (a sparse file of NULs), is refused in
-// bounded memory (the reader's buffer), and a valid file costs its values
+// passes: the first splits the text into fields and counts the values
+// without parsing or storing them, stopping at the first structural error
+// (a NUL byte: binary data; a field over 1 KiB; a ragged row) or as soon as
+// the count exceeds maxValues; the second, over the same bytes again,
+// parses and checks every value into an array allocated once at its exact
+// size. So a file over the value limit, or one that is not a CSV text at all
+// (a sparse file of NULs), is refused in bounded memory (the reader's
+// buffer) and at the speed of a byte scan, and a valid file costs its values
 // and nothing more. Every error message carries the 1-based line number in
 // the file ("line N": header, comment and blank lines count) and, for a
 // field, its 1-based column.
 func readCSV(r io.ReadSeeker, maxValues int) (Array, error) {
-	rows, cols, err := scanCSV(r, maxValues, nil)
+	s := newCSVScanner(r)
+	rows, cols, err := s.scan(maxValues, nil)
 	if err != nil {
 		return Array{}, err
 	}
@@ -38,14 +41,18 @@ func readCSV(r io.ReadSeeker, maxValues int) (Array, error) {
 		return Array{}, err
 	}
 	data := make([]float64, rows*cols)
+	s.reset()
 	changed := false
-	rows2, cols2, err := scanCSV(r, len(data), func(i int, v float64) {
+	rows2, cols2, err := s.scan(len(data), func(i int, v float64) {
 		if i < len(data) {
 			data[i] = v
 		} else {
 			changed = true
 		}
 	})
+	if err != nil && (s.badValue || !errors.Is(err, ErrInvalid)) {
+		return Array{}, err // a value that does not parse (first seen now), or an I/O error
+	}
 	if err != nil || changed || rows2 != rows || cols2 != cols {
 		return Array{}, invalidf("the file changed while it was read")
 	}
@@ -56,12 +63,47 @@ func readCSV(r io.ReadSeeker, maxValues int) (Array, error) {
 	return matrixOf(data, shape), nil
 }
 
-// csvScanner reads the fields of a CSV text one at a time.
+// csvScanner reads the fields of a CSV text one at a time from its own
+// buffer (so that the inner loops index a slice).
 type csvScanner struct {
-	br   *bufio.Reader
-	line int  // 1-based number of the line being read
-	sep  byte // ',' or ' ' (runs of blanks), chosen on the first content line
-	buf  []byte
+	r        io.Reader
+	buf      []byte
+	pos, end int
+	err      error // the reader's error once buf is drained (io.EOF at the end)
+	line     int   // 1-based number of the line being read
+	sep      byte  // ',' or ' ' (runs of blanks), chosen on the first content line
+	field    []byte
+	badValue bool // the scan stopped at a value that does not parse
+}
+
+func newCSVScanner(r io.Reader) *csvScanner {
+	return &csvScanner{r: r, buf: make([]byte, csvBuffer), field: make([]byte, 0, maxCSVField)}
+}
+
+// reset prepares a scan of the reader from its start (after a Seek).
+func (s *csvScanner) reset() {
+	s.pos, s.end, s.err, s.line, s.sep, s.badValue = 0, 0, nil, 0, 0, false
+}
+
+// fill reports whether there is an unread byte, reading more input when
+// the buffer is drained.
+func (s *csvScanner) fill() bool {
+	if s.pos < s.end {
+		return true
+	}
+	return s.refill()
+}
+
+// refill reads the next input into the drained buffer.
+func (s *csvScanner) refill() bool {
+	if s.err != nil {
+		return false
+	}
+	s.pos, s.end = 0, 0
+	for s.end == 0 && s.err == nil {
+		s.end, s.err = s.r.Read(s.buf)
+	}
+	return s.end > 0
 }
 
 // errNUL reports a NUL byte: binary data, not CSV text.
@@ -70,13 +112,13 @@ var errNUL = errors.New("NUL byte")
 // errLongField reports a field longer than maxCSVField.
 var errLongField = errors.New("long field")
 
-// scanCSV reads the CSV text of r, checking every field, and calls put (when
-// not nil) with the index and value of each value in file order. It returns
-// the number of data rows and of columns, or the first error.
-func scanCSV(r io.Reader, maxValues int, put func(i int, v float64)) (rows, cols int, err error) {
-	s := &csvScanner{br: bufio.NewReaderSize(r, csvPeek), buf: make([]byte, 0, maxCSVField)}
-	if b, _ := s.br.Peek(3); string(b) == "\uFEFF" { // a byte-order mark from spreadsheets
-		s.br.Discard(3)
+// scan reads the CSV text and returns the number of data rows and of
+// columns, or the first error. With put nil it only splits and counts (the
+// first pass); otherwise it parses and checks every value and calls put
+// with its index and value, in file order.
+func (s *csvScanner) scan(maxValues int, put func(i int, v float64)) (rows, cols int, err error) {
+	if s.fill() && s.end-s.pos >= 3 && string(s.buf[s.pos:s.pos+3]) == "\uFEFF" {
+		s.pos += 3 // a byte-order mark from spreadsheets
 	}
 	cols = -1
 	var (
@@ -105,7 +147,7 @@ func scanCSV(r io.Reader, maxValues int, put func(i int, v float64)) (rows, cols
 		nf := 0 // fields on this line
 		for more := true; more; {
 			var f []byte
-			f, more, err = s.field()
+			f, more, err = s.next()
 			if err != nil {
 				return 0, 0, s.wrap(err, nf+1)
 			}
@@ -129,14 +171,15 @@ func scanCSV(r io.Reader, maxValues int, put func(i int, v float64)) (rows, cols
 			if cols >= 0 && nf > cols {
 				continue // counted, reported at the end of the line
 			}
-			v, err := csvValue(f, s.line, nf)
-			if err != nil {
-				return 0, 0, err
-			}
 			if n == maxValues {
 				return 0, 0, invalidf("line %d: more than %d values (the limit)", s.line, maxValues)
 			}
 			if put != nil {
+				v, err := csvValue(f, s.line, nf)
+				if err != nil {
+					s.badValue = true
+					return 0, 0, err
+				}
 				put(n, v)
 			}
 			n++
@@ -144,6 +187,7 @@ func scanCSV(r io.Reader, maxValues int, put func(i int, v float64)) (rows, cols
 		if header {
 			if headerValues > 0 {
 				_, err := csvValue([]byte(firstField), s.line, 1)
+				s.badValue = true
 				return 0, 0, err
 			}
 			continue // a header row
@@ -163,18 +207,19 @@ func scanCSV(r io.Reader, maxValues int, put func(i int, v float64)) (rows, cols
 
 // csvValue parses field j of line num as a finite float64.
 func csvValue(f []byte, num, j int) (float64, error) {
+	if len(f) == 0 {
+		return 0, invalidf("line %d, column %d is empty", num, j)
+	}
 	v, err := strconv.ParseFloat(string(f), 64)
 	switch {
-	case len(f) == 0:
-		return 0, invalidf("line %d, column %d is empty", num, j)
+	case err == nil && !math.IsNaN(v) && !math.IsInf(v, 0):
+		return v, nil
 	case errors.Is(err, strconv.ErrRange):
 		return 0, invalidf("line %d, column %d: %q is beyond the range of float64", num, j, f)
 	case err != nil:
 		return 0, invalidf("line %d, column %d: %q is not a number", num, j, f)
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return 0, invalidf("line %d, column %d is %v", num, j, v)
 	}
-	return v, nil
+	return 0, invalidf("line %d, column %d is %v", num, j, v)
 }
 
 // wrap turns the scanner's own errors into messages naming the line (and
@@ -199,44 +244,63 @@ const (
 // startLine skips the blanks that start a line and reports what follows;
 // blank lines and comment lines (starting with '#') are consumed whole.
 func (s *csvScanner) startLine() (int, error) {
-	for {
-		c, err := s.br.ReadByte()
-		switch {
-		case err == io.EOF:
-			return lineEOF, nil
-		case err != nil:
-			return 0, err
-		case c == '\n':
-			return lineSkip, nil
-		case c == '#':
-			return lineSkip, s.skipLine()
-		case c == 0:
-			return 0, errNUL
-		case !blank(c):
-			return lineContent, s.br.UnreadByte()
+	for s.fill() {
+		buf, pos, end := s.buf, s.pos, s.end
+		for ; pos < end; pos++ {
+			switch c := buf[pos]; {
+			case c == '\n':
+				s.pos = pos + 1
+				return lineSkip, nil
+			case c == '#':
+				s.pos = pos
+				return lineSkip, s.skipLine()
+			case c == 0:
+				s.pos = pos
+				return 0, errNUL
+			case !blank(c):
+				s.pos = pos
+				return lineContent, nil
+			}
 		}
+		s.pos = pos
 	}
+	return lineEOF, s.readErr()
+}
+
+// readErr returns the reader's error, nil at the end of the input.
+func (s *csvScanner) readErr() error {
+	if s.err == io.EOF {
+		return nil
+	}
+	return s.err
 }
 
 // skipLine consumes the rest of the line and its newline.
 func (s *csvScanner) skipLine() error {
-	for {
-		_, err := s.br.ReadSlice('\n')
-		if err == nil || err == io.EOF {
+	for s.fill() {
+		if i := bytes.IndexByte(s.buf[s.pos:s.end], '\n'); i >= 0 {
+			s.pos += i + 1
 			return nil
 		}
-		if !errors.Is(err, bufio.ErrBufferFull) {
-			return err
-		}
+		s.pos = s.end
 	}
+	return s.readErr()
 }
 
 // chooseSep returns ',' when the line about to be read has a comma (within
-// its first csvPeek bytes), and ' ' otherwise (fields separated by runs of
+// the next csvBuffer bytes), and ' ' otherwise (fields separated by runs of
 // spaces or tabs, the default of numpy.savetxt).
 func (s *csvScanner) chooseSep() byte {
-	b, _ := s.br.Peek(csvPeek) // fewer bytes at the end of the input
-	for _, c := range b {
+	// Move what is left to the front and fill the buffer, to look ahead.
+	copy(s.buf, s.buf[s.pos:s.end])
+	s.end -= s.pos
+	s.pos = 0
+	for s.end < len(s.buf) && s.err == nil {
+		var m int
+		m, s.err = s.r.Read(s.buf[s.end:])
+		s.end += m
+	}
+	for _, c := range s.buf[:s.end] {
 		switch c {
 		case ',':
 			return ','
@@ -247,57 +311,78 @@ func (s *csvScanner) chooseSep() byte {
 	return ' '
 }
 
-// field returns the next field of the current line, trimmed of blanks, and
+// next returns the next field of the current line, trimmed of blanks, and
 // whether another field follows on the line; at the end of the line it
-// consumes the newline. The returned slice is valid until the next call.
-func (s *csvScanner) field() (f []byte, more bool, err error) {
-	s.buf = s.buf[:0]
-	for {
-		c, err := s.br.ReadByte()
-		switch {
-		case err == io.EOF:
-			return trimBlanks(s.buf), false, nil
-		case err != nil:
-			return nil, false, err
-		case c == '\n':
-			return trimBlanks(s.buf), false, nil
-		case c == 0:
-			return nil, false, errNUL
-		case c == ',' && s.sep == ',':
-			return trimBlanks(s.buf), true, nil
-		case blank(c):
-			if len(s.buf) == 0 {
-				continue // leading blanks
-			}
-			if s.sep == ' ' {
-				more, err := s.skipBlanks()
-				return s.buf, more, err
+// consumes the newline. The returned slice (into the scanner's buffer, or
+// a copy when the field straddles two reads) is valid until the next call.
+func (s *csvScanner) next() (f []byte, more bool, err error) {
+	s.field = s.field[:0]
+	spilled := false // part of the field is in s.field
+	comma := s.sep == ','
+	for s.fill() {
+		buf, pos, end := s.buf, s.pos, s.end
+		if !spilled {
+			for pos < end && blank(buf[pos]) {
+				pos++ // leading blanks
 			}
 		}
-		if len(s.buf) == maxCSVField {
+		start := pos
+		for ; pos < end; pos++ {
+			c := buf[pos]
+			if c == '\n' || c == 0 || (c == ',' && comma) || (!comma && blank(c)) {
+				break
+			}
+		}
+		if len(s.field)+pos-start > maxCSVField {
+			s.pos = pos
 			return nil, false, errLongField
 		}
-		s.buf = append(s.buf, c)
+		if pos == end { // the field goes on in the next read
+			s.field = append(s.field, buf[start:pos]...)
+			spilled, s.pos = true, pos
+			continue
+		}
+		f = buf[start:pos]
+		if spilled {
+			s.field = append(s.field, f...)
+			f = s.field
+		}
+		switch buf[pos] {
+		case '\n':
+			s.pos = pos + 1
+			return trimBlanks(f), false, nil
+		case 0:
+			s.pos = pos
+			return nil, false, errNUL
+		case ',':
+			s.pos = pos + 1
+			return trimBlanks(f), true, nil
+		}
+		s.pos = pos // a blank ending a whitespace-separated field
+		more, err := s.skipBlanks()
+		return f, more, err
 	}
+	return trimBlanks(s.field), false, s.readErr()
 }
 
 // skipBlanks consumes a run of blanks after a whitespace-separated field and
 // reports whether another field follows on the line (consuming the newline
 // when none does).
 func (s *csvScanner) skipBlanks() (bool, error) {
-	for {
-		c, err := s.br.ReadByte()
-		switch {
-		case err == io.EOF:
-			return false, nil
-		case err != nil:
-			return false, err
-		case c == '\n':
-			return false, nil
-		case !blank(c):
-			return true, s.br.UnreadByte()
+	for s.fill() {
+		buf, pos, end := s.buf, s.pos, s.end
+		for ; pos < end; pos++ {
+			if c := buf[pos]; c == '\n' {
+				s.pos = pos + 1
+				return false, nil
+			} else if !blank(c) {
+				s.pos = pos
+				return true, nil
+			}
 		}
+		s.pos = pos
 	}
+	return false, s.readErr()
 }
 
 // blank reports whether c is a space, a tab or one of '\r', '\v', '\f' (the

@@ -71,11 +71,12 @@ type fileLimits struct {
 // A single column reads as a 1-D array. Errors give the 1-based line number
 // in the file ("line N", counting header, comment and blank lines) and the
 // 1-based column. The file is streamed twice, never held in memory: a first
-// pass checks every field and counts the values, stopping at the first
-// error, at a field of more than 1 KiB or a NUL byte (a binary file) or
-// as soon as the count exceeds 2²⁷; the second stores the values into an
-// array of exactly their number. So the limits hold before anything is
-// allocated, as for .npy files.
+// pass splits it into fields and counts them, stopping at a NUL byte (a
+// binary file), a field of more than 1 KiB, a ragged row or as soon as the
+// count exceeds 2²⁷; the second parses and checks the values into an array
+// of exactly their number (so a malformed value is reported after any such
+// error of the first pass, even if it comes earlier in the file). The limits
+// hold before anything is allocated, as for .npy files.
 //
 // NPY: format versions 1.0, 2.0 and 3.0; dtypes float64, float32, signed
 // and unsigned integers of 1 to 8 bytes and bool, little- or big-endian,
