@@ -8,7 +8,7 @@ PKGS    := ./...
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/eoskit
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/eoskit
 
 ## run: build eoskit and run the default experiment (MF-EoS) into out/default/
 run: build

@@ -19,4 +19,22 @@
 // d = 32 inputs, m = 512 neurons; TN-512x32x500 is its gradient Gᵀ·X) and
 // <N|T>-<rows>x<cols> for GEMV. Building with -tags openblas (cgo,
 // libopenblas-dev) adds the openblas variant to the same run.
+//
+// # Anchors
+//
+// The performance comparisons in the README and in the saved results named
+// *-anchors.txt are against the Python performance anchors: scripts that
+// measure what a researcher would run instead of eoskit (PyTorch autograd
+// and hand-written NumPy on the CPU, SciPy's solve_ivp and eigsh, OpenBLAS
+// dgemm) on the same problems, on the same machine, in the same session.
+// They are references, not part of eoskit, and are kept outside this
+// repository; the code refers to them by file name: common.py (the problem
+// instance: SplitMix64 inputs, teacher and initialisation, rebuilt exactly
+// by sim/data's Anchor and AnchorInit), w1_gd_step.py (a GD step of the
+// two-layer network), w2_hvp.py (a Hessian-vector product), w3_sharpness.py
+// (the top eigenvalue by eigsh and power iteration), w4_eos.py (2000 GD
+// steps at the Edge of Stability with the sharpness every 10: the anchor-eos
+// experiment), w5_ode.py (Arenstorf's orbit and a gradient flow), w6_blas.py
+// and w6_peak.c (dgemm and the FMA peak). Commands that run them take their
+// folder as an argument or $ANCHORS.
 package benchmarks

@@ -10,14 +10,14 @@ import (
 // BenchmarkEoSRun runs an embedded experiment end to end (building the data
 // and model, GD, the spectrum measurements, the period-2 analysis; no files
 // are written), one whole run per op. problem=anchor-eos is the headline
-// anchor (shared/anchors/w4_eos.py): the two-layer tanh net m = 512 on its
+// anchor (w4_eos.py, see the package documentation): the two-layer tanh net m = 512 on its
 // random labels, η = 862, 2000 GD steps, sharpness every 10 steps at
 // relative residual 1e-6 (201 estimates). The anchor reports the PyTorch
 // run at 140 s (57 HVPs per cold estimate), its warm-started variant at
 // 74 s (37) and the NumPy variant at 45 s, single-threaded; compare in one
 // session with
 //
-//	/usr/bin/python3 shared/anchors/w4_eos.py --threads 1 --variant torch
+//	/usr/bin/python3 $ANCHORS/w4_eos.py --threads 1 --variant torch
 //	go test ./benchmarks -run '^$' -bench 'EoSRun' -benchtime 1x -cpu 1
 //
 // Metrics: hvps/estimate and estimates/op (deterministic), gd-steps/op.

@@ -31,7 +31,7 @@ import (
 //     smooth path (about 0.01 rad per estimate) while λ₁ oscillates by ±3%
 //     and λ₂ rises through it, like the sharpness at the Edge of Stability.
 //   - twolayer-m64-init: the two-layer tanh network of the Python anchors
-//     (shared/anchors/w3_sharpness.py: n = 500, d = 32, m = 64, mean-field,
+//     (the anchor w3_sharpness.py: n = 500, d = 32, m = 64, mean-field,
 //     teacher labels) at the anchors' initialisation, started from the
 //     anchors' probe vector; ARPACK eigsh needs 30 HVPs at tol 1e-6 and
 //     30–40 at 1e-9 there.

@@ -13,7 +13,7 @@ import (
 )
 
 // BenchmarkODEArenstorf integrates the Arenstorf orbit over one period (HNW
-// I, §II.0; the anchor shared/anchors/w5_ode.py runs the same problem with
+// I, §II.0; the anchor w5_ode.py runs the same problem with
 // SciPy's solve_ivp) with DOP853 and DP5 under the PI controller at
 // rtol = atol = tol. One op is a whole integration (Init + Run on a reused
 // integrator, so 0 allocs/op). Metrics: rhs-evals/op and steps/op
@@ -58,7 +58,7 @@ func BenchmarkODEArenstorf(b *testing.B) {
 }
 
 // BenchmarkODEGradientFlow integrates the gradient flow θ' = −∇E(θ) of the
-// anchor's two-layer network (shared/anchors/w5_ode.py part (ii): n = 500,
+// anchor's two-layer network (w5_ode.py part (ii): n = 500,
 // d = 32, m = 512, tanh, NTK scaling, the width-4 teacher's labels, the
 // anchors' exact initialisation) from t = 0 to 50 at rtol = atol = 1e-6, with
 // DP5 and DOP853. One op is a whole integration. Metrics: rhs-evals/op

@@ -11,7 +11,7 @@ import (
 )
 
 // End-to-end benchmarks of the two-layer network on the Python anchors'
-// exact problem (shared/anchors/common.py, w1_gd_step.py, w2_hvp.py):
+// exact problem (the anchors' common.py, w1_gd_step.py, w2_hvp.py):
 // n = 500 examples in d = 32 dimensions with the width-4 teacher's labels
 // (data.Anchor), f(x) = (1/m)·Σ a_i tanh(w_i·x) (mean-field), the anchors'
 // initialisation (data.AnchorInit) and probe vector (data.ProbeVector),

@@ -1,6 +1,8 @@
 package reference
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -139,13 +141,74 @@ func (c *hessCounted) Apply(v, dst []float64) {
 //   - the sharpness is the largest algebraic eigenvalue even when a
 //     negative eigenvalue dominates in magnitude;
 //   - a second estimator given the same calls returns bit-identical values
-//     (under -short for the top-1 request only).
+//     (under -short for the top-1 request only);
+//   - for a hessian.ContextEstimator: a context cancelled during the n-th
+//     HVP stops the estimate before another HVP, with an error wrapping
+//     context.Canceled, unless the estimate completes without one; the
+//     estimator then serves the next call as usual.
 func EstimatorSuite(t *testing.T, newEst NewEstimator, caps EstimatorCaps) {
 	t.Helper()
 	for pi, prob := range hessProblems() {
 		t.Run(prob.name, func(t *testing.T) {
 			hessRunProblem(t, newEst, caps, prob, uint64(pi))
 		})
+	}
+	if _, ok := newEst(1, 0).(hessian.ContextEstimator); ok {
+		t.Run("cancellation", func(t *testing.T) { hessCancellation(t, newEst) })
+	}
+}
+
+// cancelAt cancels a context during its n-th application and counts them.
+type cancelAt struct {
+	op     sim.Operator
+	n, at  int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAt) Dim() int { return c.op.Dim() }
+func (c *cancelAt) Apply(v, dst []float64) {
+	c.n++
+	if c.n == c.at {
+		c.cancel()
+	}
+	c.op.Apply(v, dst)
+}
+
+// hessCancellation checks that a ContextEstimator stops within one HVP of a
+// cancellation, at the start, in the middle and at the end of an estimate.
+func hessCancellation(t *testing.T, newEst NewEstimator) {
+	rng := rand.New(rand.NewPCG(7, 0xca9c))
+	eig := make([]float64, 80)
+	for i := range eig {
+		eig[i] = rng.NormFloat64()
+	}
+	h, _ := SymmetricWithSpectrum(rng, eig)
+	op := SymOperator{A: h}
+	full := &hessCounted{op: op}
+	want, err := newEst(1, 0).Estimate(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []int{1, full.n / 2, full.n} {
+		est := newEst(1, 0).(hessian.ContextEstimator)
+		ctx, cancel := context.WithCancel(context.Background())
+		c := &cancelAt{op: op, at: at, cancel: cancel}
+		_, err := est.EstimateContext(ctx, c)
+		cancel()
+		switch {
+		case c.n > at:
+			t.Errorf("cancelled during HVP %d of %d: %d HVPs applied", at, full.n, c.n)
+		case err == nil && at < full.n:
+			t.Errorf("cancelled during HVP %d of %d: no error", at, full.n)
+		case err != nil && !errors.Is(err, context.Canceled):
+			t.Errorf("cancelled during HVP %d of %d: error %v does not wrap context.Canceled", at, full.n, err)
+		}
+		// The estimator serves the next call: the same top eigenvalue (to
+		// the rounding of a different start for a tracker's generator).
+		got, err := est.EstimateContext(context.Background(), op)
+		if err != nil || math.Abs(got.Top.Values[0]-want.Top.Values[0]) > 1e-6*math.Abs(want.Top.Values[0]) {
+			t.Errorf("after a stopped estimate: %v, %v; want %v", got.Top.Values, err, want.Top.Values)
+		}
 	}
 }
 

@@ -648,7 +648,7 @@ func odeAbsVec(v []float64) []float64 {
 // error of an error-per-step code is the sum of the local errors (≤ tol each)
 // amplified by the orbit's sensitivity, which is large near the close
 // approaches to the moon; SciPy's DOP853 and RK45 on the same problem
-// (shared/anchors/w5_ode.py) end with 1.7·10³ to 4.1·10⁴ times the
+// (the anchor w5_ode.py) end with 1.7·10³ to 4.1·10⁴ times the
 // tolerance, so 10⁵ leaves a factor 2.4. The error must also fall by at least
 // 100 when the tolerance falls by 1000 (proportionality, allowing slope 2/3).
 func odeArenstorf(t *testing.T, spec IntegratorSpec) {

@@ -7,18 +7,21 @@
 //	eoskit                     same as `eoskit run default`
 //	eoskit list                the embedded experiments, one line each
 //	eoskit run [flags] SPEC    SPEC = an embedded name or a path to a JSON spec
-//	       -out DIR            output folder (default out/<spec name>)
+//	       -out DIR            output folder (default out/<spec name>, with
+//	                           the overrides appended: out/default-steps10)
 //	       -steps N -eta X -seed S   overrides of the spec
 //	       -quiet              no progress bar (also when stderr is not a terminal)
 //	       -kernel NAME        the two-layer network's matrix kernels
 //	eoskit spectrum [-k K] [-bottom] [-tol X] [-method M] [-json] SPEC
 //	                           Hessian eigenvalues at the spec's initial point
+//	eoskit version             the eoskit module version, VCS revision and Go version
 //
 // Exit status: 0 on success (a run that diverges is a success: it stops
 // cleanly and writes what it recorded), 2 for bad input (a malformed spec,
 // data file or flag; one line on stderr names what is wrong, and no output
 // folder is created), 1 when writing the results fails, 130 when
-// interrupted (the partial results are written to DIR.interrupted).
+// interrupted by SIGINT, SIGTERM or SIGHUP (a run writes its partial results
+// to DIR.interrupted), 131 when quit with SIGQUIT (nothing is written).
 package main
 
 import (
@@ -27,11 +30,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -40,10 +45,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, term.IsTerminal(int(os.Stderr.Fd())))
-	stop()
-	os.Exit(code)
+	ctx, sig := newSignals(os.Stderr, os.Exit, signal.Notify)
+	c := &cli{stdout: os.Stdout, stderr: os.Stderr, tty: term.IsTerminal(int(os.Stderr.Fd())), sig: sig}
+	os.Exit(c.run(ctx, os.Args[1:]))
 }
 
 // Exit statuses.
@@ -51,7 +55,8 @@ const (
 	exitOK          = 0
 	exitFailure     = 1
 	exitBadInput    = 2
-	exitInterrupted = 130
+	exitInterrupted = 130 // SIGINT, SIGTERM, SIGHUP: 128 + SIGINT's number
+	exitQuit        = 131 // SIGQUIT: 128 + its number
 )
 
 // usageError is bad command-line input.
@@ -59,9 +64,22 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-// run is the whole program; stderrTTY says whether stderr is a terminal
-// (progress bars are drawn only then).
+// cli is the program with its outputs: stderrTTY says whether stderr is a
+// terminal (progress bars are drawn only then); sig handles the stop signals
+// (nil in tests).
+type cli struct {
+	stdout, stderr io.Writer
+	tty            bool
+	sig            *signals
+}
+
+// run is the whole program without signal handling (tests).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, stderrTTY bool) int {
+	return (&cli{stdout: stdout, stderr: stderr, tty: stderrTTY}).run(ctx, args)
+}
+
+// run dispatches the command and returns the exit status.
+func (c *cli) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
 		args = []string{"run", "default"}
 	}
@@ -69,19 +87,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stderrTTY
 	code := exitOK
 	switch args[0] {
 	case "list":
-		err = cmdList(args[1:], stdout)
+		err = c.cmdList(args[1:])
 	case "run":
-		code, err = cmdRun(ctx, args[1:], stdout, stderr, stderrTTY)
+		code, err = c.cmdRun(ctx, args[1:])
 	case "spectrum":
-		code, err = cmdSpectrum(args[1:], stdout)
+		code, err = c.cmdSpectrum(ctx, args[1:])
+	case "version":
+		err = c.cmdVersion(args[1:])
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(c.stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list, run or spectrum; see eoskit help)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run, spectrum or version; see eoskit help)", args[0])}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "eoskit: %s\n", oneLine(err))
+		fmt.Fprintf(c.stderr, "eoskit: %s\n", oneLine(err))
 		if code == exitOK {
 			code = exitBadInput
 		}
@@ -94,7 +114,8 @@ const usage = `eoskit: Edge-of-Stability experiments, verified.
   eoskit                     same as "eoskit run default"
   eoskit list                the embedded experiments, one line each
   eoskit run [flags] SPEC    SPEC = an embedded name or a path to a JSON spec
-         -out DIR            output folder (default out/<spec name>)
+         -out DIR            output folder (default out/<spec name>; with
+                             overrides out/<spec name>-steps10-eta0.05-...)
          -steps N            override gd.steps
          -eta X              override gd.eta
          -seed S             override the spec's master seed
@@ -105,11 +126,14 @@ const usage = `eoskit: Edge-of-Stability experiments, verified.
          -bottom             also the K most negative ones
          -tol X              relative residual of the Lanczos solve (default 1e-10)
          -method M           lanczos (default) or dense (the exact reference)
-         -json               {"top":[...],"bottom":[...],"residuals":[...],"hvps":N}
+         -json               {"top":[...],"bottom":[...],"residuals":[...],"hvps":N,
+                              "norm":X,"method":M,"tol":X,"params":P}
+  eoskit version             eoskit's version, VCS revision and Go version
 
 A run writes spec.json, trace.csv, summary.json and plots (PNG, SVG) to DIR.
 Exit status: 0 ok (a diverged run included), 2 bad input, 1 write failure,
-130 interrupted.
+130 interrupted (SIGINT, SIGTERM, SIGHUP: partial results in DIR.interrupted),
+131 quit (SIGQUIT: nothing written).
 `
 
 // oneLine flattens an error message to one line.
@@ -117,81 +141,187 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-func cmdList(args []string, stdout io.Writer) error {
+// wantsHelp reports whether args ask for the usage (-h, -help, --help).
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+func (c *cli) cmdList(args []string) error {
+	if wantsHelp(args) {
+		fmt.Fprint(c.stdout, usage)
+		return nil
+	}
 	if len(args) != 0 {
 		return usageError{"list takes no arguments"}
 	}
 	for _, e := range experiment.List() {
-		fmt.Fprintf(stdout, "%-12s %s\n", e.Name, e.Description)
+		fmt.Fprintf(c.stdout, "%-12s %s\n", e.Name, e.Description)
 	}
 	return nil
 }
 
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, stderrTTY bool) (int, error) {
+func (c *cli) cmdVersion(args []string) error {
+	if wantsHelp(args) {
+		fmt.Fprint(c.stdout, usage)
+		return nil
+	}
+	if len(args) != 0 {
+		return usageError{"version takes no arguments"}
+	}
+	fmt.Fprintln(c.stdout, experiment.CurrentBuild())
+	return nil
+}
+
+// runFlags are the flags of eoskit run.
+type runFlags struct {
+	out    string
+	outSet bool
+	quiet  bool
+	ov     experiment.Overrides
+}
+
+// parseRunFlags parses eoskit run's flags, with messages that say what a
+// malformed value should be.
+func parseRunFlags(args []string) (*runFlags, *flag.FlagSet, error) {
+	f := &runFlags{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	out := fs.String("out", "", "output folder (default out/<spec name>)")
-	quiet := fs.Bool("quiet", false, "no progress bar")
-	steps := fs.Int("steps", 0, "override gd.steps")
-	eta := fs.Float64("eta", 0, "override gd.eta")
-	seed := fs.Uint64("seed", 0, "override the master seed")
-	kern := fs.String("kernel", "", "override the two-layer network's matrix kernels")
-	if err := parseInterspersed(fs, args); err != nil {
+	fs.Func("out", "output folder (default out/<spec name>)", func(v string) error {
+		f.out, f.outSet = v, true
+		return nil
+	})
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
+	fs.Func("steps", "override gd.steps", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errors.New("want a whole number of steps ≥ 1")
+		}
+		f.ov.Steps = &n
+		return nil
+	})
+	fs.Func("eta", "override gd.eta", func(v string) error {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return errors.New("want a number > 0")
+		}
+		f.ov.Eta = &x
+		return nil
+	})
+	fs.Func("seed", "override the master seed", func(v string) error {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("want a whole number from 0 to %d", uint64(math.MaxUint64))
+		}
+		f.ov.Seed = &n
+		return nil
+	})
+	fs.Func("kernel", "override the two-layer network's matrix kernels", func(v string) error {
+		f.ov.Kernel = &v
+		return nil
+	})
+	return f, fs, parseInterspersed(fs, args)
+}
+
+// overrideSuffix names an overridden run's default folder after its
+// overrides ("-steps10-eta0.05"), so that it never replaces the result of
+// the spec as written.
+func overrideSuffix(ov experiment.Overrides) string {
+	var b strings.Builder
+	if ov.Steps != nil {
+		fmt.Fprintf(&b, "-steps%d", *ov.Steps)
+	}
+	if ov.Eta != nil {
+		b.WriteString("-eta" + strings.ReplaceAll(strconv.FormatFloat(*ov.Eta, 'g', -1, 64), "+", ""))
+	}
+	if ov.Seed != nil {
+		fmt.Fprintf(&b, "-seed%d", *ov.Seed)
+	}
+	if ov.Kernel != nil {
+		b.WriteString("-kernel_" + *ov.Kernel)
+	}
+	return b.String()
+}
+
+// resolveSpec resolves SPEC and, when a file of that name in the working
+// folder is shadowed by the embedded experiment of the same name, says so
+// on stderr.
+func (c *cli) resolveSpec(arg string) (*experiment.Spec, error) {
+	spec, err := experiment.Resolve(arg)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Source() == "" {
+		if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
+			fmt.Fprintf(c.stderr, "eoskit: note: running the embedded experiment %q; to run the file %s instead, give it as ./%s\n", arg, arg, arg)
+		}
+	}
+	return spec, nil
+}
+
+func (c *cli) cmdRun(ctx context.Context, args []string) (int, error) {
+	f, flags, err := parseRunFlags(args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
+			fmt.Fprint(c.stdout, usage)
 			return exitOK, nil
 		}
 		return exitBadInput, usageError{"run: " + err.Error()}
 	}
-	outSet := false
-	fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "out" })
-	if outSet && *out == "" {
+	if f.outSet && f.out == "" {
 		return exitBadInput, usageError{"run: -out: empty folder name"}
 	}
-	if fs.NArg() != 1 {
-		return exitBadInput, usageError{fmt.Sprintf("run takes one SPEC (an embedded name or a JSON file), got %d arguments", fs.NArg())}
+	if flags.NArg() != 1 {
+		return exitBadInput, usageError{fmt.Sprintf("run takes one SPEC (an embedded name or a JSON file), got %d arguments", flags.NArg())}
 	}
-	spec, err := experiment.Resolve(fs.Arg(0))
+	spec, err := c.resolveSpec(flags.Arg(0))
 	if err != nil {
 		return exitBadInput, err
 	}
-	var ov experiment.Overrides
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "steps":
-			ov.Steps = steps
-		case "eta":
-			ov.Eta = eta
-		case "seed":
-			ov.Seed = seed
-		case "kernel":
-			ov.Kernel = kern
-		}
-	})
-	if err := spec.Apply(ov); err != nil {
+	if err := spec.Apply(f.ov); err != nil {
 		return exitBadInput, err
 	}
 	exp, err := experiment.Build(spec)
 	if err != nil {
 		return exitBadInput, withSource(spec, err)
 	}
-	dir := *out
+	dir := f.out
 	if dir == "" {
-		dir = filepath.Join("out", spec.Name)
+		dir = filepath.Join("out", spec.Name+overrideSuffix(f.ov))
 	}
 	// Check the destination and create the staging folder before the run,
-	// so that an unusable -out is reported at once.
-	output, err := experiment.NewOutput(dir)
-	if err != nil {
-		return exitBadInput, err
+	// so that an unusable -out is reported at once: a folder that is not an
+	// eoskit result is bad input (2), a folder that cannot be written a
+	// write failure (1).
+	var output *experiment.Output
+	if err := c.sig.stage(func() (err error) {
+		output, err = experiment.NewOutput(dir)
+		return err
+	}); err != nil {
+		var se *experiment.SpecError
+		if errors.As(err, &se) {
+			return exitBadInput, err
+		}
+		reason := err.Error()
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			// Name the folder that could not be written in, not the
+			// hidden staging folder.
+			reason = fmt.Sprintf("cannot create a folder in %s: %v", filepath.Dir(pe.Path), pe.Err)
+		}
+		return exitFailure, fmt.Errorf("cannot write the results to %s: %s", dir, reason)
 	}
 	defer output.Abort()
 
 	var opt experiment.RunOptions
 	var bar *progressbar.ProgressBar
-	if !*quiet && stderrTTY {
+	if !f.quiet && c.tty {
 		bar = progressbar.NewOptions(spec.GD.Steps,
-			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetWriter(c.stderr),
 			progressbar.OptionSetDescription(spec.Name),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true),
@@ -207,14 +337,22 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, stderr
 	if err != nil {
 		return exitFailure, err
 	}
+	if sig := stoppedBy(ctx); sig != nil && signalExit(sig) == exitQuit && res.Cancelled() {
+		output.Abort()
+		return exitQuit, fmt.Errorf("quit by %s after %d steps; nothing written", signalName(sig), res.GD.Steps)
+	}
 	written, names, err := res.WriteTo(output)
 	if err != nil {
 		return exitFailure, err
 	}
-	res.Report(stdout)
-	fmt.Fprintf(stdout, "  wrote %s/: %s\n", written, strings.Join(names, ", "))
+	res.Report(c.stdout)
+	fmt.Fprintf(c.stdout, "  wrote %s/: %s\n", written, strings.Join(names, ", "))
 	if res.Cancelled() {
-		return exitInterrupted, errors.New("interrupted; partial results in " + written)
+		msg := "interrupted"
+		if sig := stoppedBy(ctx); sig != nil {
+			msg = "interrupted by " + signalName(sig)
+		}
+		return exitInterrupted, errors.New(msg + "; partial results in " + written)
 	}
 	return exitOK, nil
 }

@@ -174,7 +174,8 @@ func TestRunWritesTraceRows(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	b, err := os.ReadFile(filepath.Join("out", "q", "trace.csv"))
+	// An overridden run gets a folder of its own.
+	b, err := os.ReadFile(filepath.Join("out", "q-steps50", "trace.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +187,7 @@ func TestRunWritesTraceRows(t *testing.T) {
 	if len(lines) != 52 {
 		t.Fatalf("%d lines, want a header and 51 rows", len(lines))
 	}
-	spec, err := os.ReadFile(filepath.Join("out", "q", "spec.json"))
+	spec, err := os.ReadFile(filepath.Join("out", "q-steps50", "spec.json"))
 	if err != nil || !strings.Contains(string(spec), `"steps": 50`) {
 		t.Fatalf("resolved spec does not record the override: %s", spec)
 	}
@@ -199,14 +200,14 @@ func TestRejectedRunKeepsPreviousResult(t *testing.T) {
 	if code, _, e := runCLI(t, "run", "-quiet", "-steps", "10", "quartic"); code != 0 {
 		t.Fatal(e)
 	}
-	before, err := os.ReadFile(filepath.Join("out", "quartic", "summary.json"))
+	before, err := os.ReadFile(filepath.Join("out", "quartic-steps10", "summary.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, _, _ := runCLI(t, "run", "-quiet", "-eta", "0", "quartic"); code != 2 {
+	if code, _, _ := runCLI(t, "run", "-quiet", "-steps", "10", "-eta", "0", "-out", filepath.Join("out", "quartic-steps10"), "quartic"); code != 2 {
 		t.Fatalf("exit %d, want 2", code)
 	}
-	after, err := os.ReadFile(filepath.Join("out", "quartic", "summary.json"))
+	after, err := os.ReadFile(filepath.Join("out", "quartic-steps10", "summary.json"))
 	if err != nil || !bytes.Equal(before, after) {
 		t.Fatalf("the previous result changed: %v", err)
 	}

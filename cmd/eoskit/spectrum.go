@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -31,7 +32,8 @@ type spectrumOutput struct {
 	Params int     `json:"params"`
 }
 
-func cmdSpectrum(args []string, stdout io.Writer) (int, error) {
+func (c *cli) cmdSpectrum(ctx context.Context, args []string) (int, error) {
+	stdout := c.stdout
 	fs := flag.NewFlagSet("spectrum", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	k := fs.Int("k", 1, "number of top (and bottom) eigenvalues")
@@ -55,7 +57,7 @@ func cmdSpectrum(args []string, stdout io.Writer) (int, error) {
 	if *method != "lanczos" && *method != "dense" {
 		return exitBadInput, usageError{fmt.Sprintf("-method %q: want lanczos or dense", *method)}
 	}
-	spec, err := experiment.Resolve(fs.Arg(0))
+	spec, err := c.resolveSpec(fs.Arg(0))
 	if err != nil {
 		return exitBadInput, err
 	}
@@ -68,8 +70,15 @@ func cmdSpectrum(args []string, stdout io.Writer) (int, error) {
 	if *bottom {
 		nb = *k
 	}
-	if *k < 1 || *k+nb > p {
-		return exitBadInput, usageError{fmt.Sprintf("-k %d: need 1 ≤ k and %d eigenvalues ≤ %d parameters", *k, *k+nb, p)}
+	switch {
+	case *k < 1:
+		return exitBadInput, usageError{fmt.Sprintf("-k %d: must be ≥ 1", *k)}
+	case *k+nb > p:
+		what := fmt.Sprintf("%d eigenvalues", *k)
+		if nb > 0 {
+			what = fmt.Sprintf("%d top and %d bottom eigenvalues", *k, nb)
+		}
+		return exitBadInput, usageError{fmt.Sprintf("-k %d: %s asked of a Hessian with %s", *k, what, experiment.Plural(p, "parameter"))}
 	}
 	if b := experiment.SpectrumBytes(p, *k+nb, *method, 1); b > experiment.MaxRunBytes { // one estimate: no sequence
 		flagName := "-k"
@@ -80,13 +89,16 @@ func cmdSpectrum(args []string, stdout io.Writer) (int, error) {
 			flagName, p, b/(1<<30), experiment.MaxRunBytes>>30)}
 	}
 	op := sim.HessianAt(exp.Objective, exp.Theta0)
-	var est hessian.Estimator
+	var est hessian.ContextEstimator
 	if *method == "dense" {
 		est = &hessian.DenseSolver{Top: *k, Bottom: nb}
 	} else {
 		est = hessian.NewLanczosSolver(hessian.Settings{Top: *k, Bottom: nb, Tol: *tol})
 	}
-	res, err := est.Estimate(op)
+	res, err := est.EstimateContext(ctx, op)
+	if err != nil && ctx.Err() != nil {
+		return exitInterrupted, errors.New("spectrum: interrupted")
+	}
 	if err != nil {
 		var ce *hessian.ConvergenceError
 		if !errors.As(err, &ce) {
@@ -110,7 +122,7 @@ func cmdSpectrum(args []string, stdout io.Writer) (int, error) {
 		fmt.Fprintf(stdout, "%s\n", b)
 		return exitOK, nil
 	}
-	fmt.Fprintf(stdout, "%s: Hessian at θ₀, %d parameters, %s, %d HVPs (‖H‖ ≈ %.6g)\n", spec.Name, p, *method, out.HVPs, out.Norm)
+	fmt.Fprintf(stdout, "%s: Hessian at θ₀, %s, %s, %d HVPs (‖H‖ ≈ %.6g)\n", spec.Name, experiment.Plural(p, "parameter"), *method, out.HVPs, out.Norm)
 	fmt.Fprintf(stdout, "  %-8s %24s %12s\n", "", "eigenvalue", "residual")
 	for i, v := range out.Top {
 		fmt.Fprintf(stdout, "  λ_%-6d %24.17g %12.3g\n", i+1, v, out.Residuals[i])

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent reference spectra of the two-layer network's Hessian.
 
-For the Python anchors' problem (shared/anchors/common.py: n=500, d=32,
+For the Python anchors' problem (the anchors' common.py, outside this repository: n=500, d=32,
 SplitMix64 data, the anchors' initialisation, tanh), with m neurons and both
 scalings, this builds the full p×p Hessian at θ₀ twice, independently of
 eoskit:
@@ -13,7 +13,7 @@ symmetrises each, and writes the three largest and three smallest
 eigenvalues from numpy.linalg.eigvalsh, and the two sources' largest
 disagreement, to spectrum_reference.json.
 
-usage: /usr/bin/python3 spectrum_reference.py /path/to/shared/anchors > spectrum_reference.json
+usage: /usr/bin/python3 spectrum_reference.py /path/to/anchors > spectrum_reference.json
 """
 import json
 import sys

@@ -11,11 +11,11 @@ final parameters, computed with NumPy:
 
 The gradient is written out by hand (backpropagation with matrix products),
 independently of eoskit's Go code. The data and θ₀ come from the Python
-anchors' SplitMix64 generator (shared/anchors/common.py) so the instance is
+anchors' SplitMix64 generator (the anchors' common.py, outside this repository) so the instance is
 reproducible; the Go test reads them from the JSON, so only the model and
 the GD update are compared.
 
-usage: /usr/bin/python3 twolayer_numpy.py /path/to/shared/anchors > twolayer_numpy.json
+usage: /usr/bin/python3 twolayer_numpy.py /path/to/anchors > twolayer_numpy.json
 """
 import json
 import math

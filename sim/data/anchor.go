@@ -6,7 +6,8 @@ import (
 )
 
 // The problem instance of the Python performance anchors
-// (shared/anchors/common.py and w4_eos.py).
+// (their common.py and w4_eos.py; the anchors are kept outside this
+// repository, see the benchmarks package).
 const (
 	AnchorN            = 500 // examples
 	AnchorD            = 32  // input dimension
@@ -56,7 +57,7 @@ func Anchor(n, d int, labels string) (*Set, error) {
 	default:
 		return nil, invalidf("data: anchor labels %q: want %q or %q", labels, AnchorTeacher, AnchorRandom)
 	}
-	s.Source = fmt.Sprintf("anchor(n=%d, d=%d, labels=%s): SplitMix64 instance of shared/anchors/common.py", n, d, labels)
+	s.Source = fmt.Sprintf("anchor(n=%d, d=%d, labels=%s): the SplitMix64 problem of the Python performance anchors", n, d, labels)
 	return s, s.Validate()
 }
 

@@ -10,10 +10,10 @@ import (
 )
 
 // The expected values in this file were computed by the Python anchors
-// (shared/anchors/common.py, an independent implementation in pure Python
+// (the anchors' common.py, an independent implementation in pure Python
 // integers and floats plus NumPy) with
 //
-//	/usr/bin/python3 sim/data/testdata/anchor_values.py /work/shared/anchors
+//	/usr/bin/python3 sim/data/testdata/anchor_values.py /path/to/anchors
 //
 // and are printed with repr(), which round-trips float64 exactly.
 

@@ -16,7 +16,7 @@
 // the same set on every machine.
 //
 // Anchor rebuilds, number for number, the problem instance of the Python
-// performance anchors (shared/anchors/common.py): X from SplitMix64 seed 1,
+// performance anchors (their common.py; the anchors are kept outside this repository): X from SplitMix64 seed 1,
 // a width-4 teacher from seed 2 (or random N(0,1) labels from seed 5), the
 // student initialisation AnchorInit (seed 3) and the start vector ProbeVector
 // (seed 4). SplitMix64 reproduces the anchors' generator exactly: the

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -41,10 +42,12 @@ const maxNPYBytes = maxNPYHeaderBytes + 8*MaxElements
 // writes 24 characters and a separator per value), 4 GiB in all.
 const maxCSVBytes = 32 * MaxElements
 
-// fileLimits holds the size limit, in bytes, of each file type. ReadArray
-// uses maxCSVBytes and maxNPYBytes; tests pass small limits.
+// fileLimits holds the size limit, in bytes, of each file type and the
+// number of values a CSV file may hold. ReadArray uses maxCSVBytes,
+// maxNPYBytes and MaxElements; tests pass small limits.
 type fileLimits struct {
 	csv, npy int64
+	values   int
 }
 
 // ReadArray reads a numeric array from a CSV (.csv, .txt) or NumPy (.npy)
@@ -58,15 +61,22 @@ type fileLimits struct {
 // allows in one array (experiment.MaxElements).
 //
 // CSV: one example a row. Fields are separated by commas or, when the first
-// data line has no comma, by runs of spaces or tabs (the default of
-// numpy.savetxt). Blank lines and lines starting with '#' are skipped. The
+// line that is neither blank nor a comment has no comma (in its first 64
+// KiB), by runs of spaces or tabs (the default of numpy.savetxt). Blank lines
+// and lines starting with '#' are skipped. The
 // first line is a header, and is skipped, if none of its fields is a number
 // (a line with some numbers is data, so a typo in the first row is an error,
 // not a silently dropped row); every other field must parse as a float64
 // (strconv.ParseFloat).
 // A single column reads as a 1-D array. Errors give the 1-based line number
 // in the file ("line N", counting header, comment and blank lines) and the
-// 1-based column.
+// 1-based column. The file is streamed twice, never held in memory: a first
+// pass splits it into fields and counts them, stopping at a NUL byte (a
+// binary file), a field of more than 1 KiB, a ragged row or as soon as the
+// count exceeds 2²⁷; the second parses and checks the values into an array
+// of exactly their number (so a malformed value is reported after any such
+// error of the first pass, even if it comes earlier in the file). The limits
+// hold before anything is allocated, as for .npy files.
 //
 // NPY: format versions 1.0, 2.0 and 3.0; dtypes float64, float32, signed
 // and unsigned integers of 1 to 8 bytes and bool, little- or big-endian,
@@ -78,66 +88,134 @@ type fileLimits struct {
 // content, a file that is not a regular file and a file over the size limit
 // wrap ErrInvalid.
 func ReadArray(path string) (Array, error) {
-	return readArray(path, fileLimits{csv: maxCSVBytes, npy: maxNPYBytes})
+	return readArray(path, fileLimits{csv: maxCSVBytes, npy: maxNPYBytes, values: MaxElements})
 }
 
 // readArray is ReadArray with the size limits given.
 func readArray(path string, lim fileLimits) (Array, error) {
-	var (
-		decode func([]byte) (Array, error)
-		limit  int64
-		kind   string
-	)
+	var a Array
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv", ".txt":
-		decode, limit, kind = decodeCSV, lim.csv, "CSV"
+		f, err := OpenRegular(path, lim.csv, "a CSV file")
+		if err != nil {
+			return Array{}, fmt.Errorf("data: %w", err)
+		}
+		defer f.Close()
+		// The limit also holds when the file grows after it was opened.
+		a, err = readCSV(&limitedFile{f: f, limit: lim.csv}, lim.values)
+		if errors.Is(err, errOverLimit) {
+			return Array{}, invalidf("data: %s: more than the limit of %d bytes for a CSV file", path, lim.csv)
+		}
+		if err != nil {
+			return Array{}, fmt.Errorf("data: %s: %w", path, err)
+		}
 	case ".npy":
-		decode, limit, kind = decodeNPY, lim.npy, ".npy"
+		raw, err := ReadRegular(path, lim.npy, "a .npy file")
+		if err != nil {
+			return Array{}, fmt.Errorf("data: %w", err)
+		}
+		if a, err = decodeNPY(raw); err != nil {
+			return Array{}, fmt.Errorf("data: %s: %w", path, err)
+		}
 	default:
 		return Array{}, invalidf("data: %s: unknown file type %q: want .csv, .txt or .npy", path, ext)
-	}
-	raw, err := readRegular(path, limit, kind)
-	if err != nil {
-		return Array{}, err
-	}
-	a, err := decode(raw)
-	if err != nil {
-		return Array{}, fmt.Errorf("data: %s: %w", path, err)
 	}
 	return a, nil
 }
 
-// readRegular returns the content of the regular file at path, or an error
-// if path (after following symbolic links) is not a regular file or holds
-// more than limit bytes. It checks the file type before opening the file,
-// so a named pipe is refused instead of blocking and a device such as
-// /dev/zero instead of exhausting memory. kind names the file type in
-// errors.
-func readRegular(path string, limit int64, kind string) ([]byte, error) {
+// OpenRegular opens the regular file at path for reading. Anything else
+// (after following symbolic links: a device such as /dev/zero, a named
+// pipe, a socket, a directory) is refused by its type before it is opened,
+// so that a named pipe cannot block the caller and a device cannot feed it
+// without end; so is a file of more than limit bytes. what names the kind of
+// file in the size error ("a CSV file", "a spec").
+//
+// Errors are one line naming the path: those of the file system are
+// *fs.PathError; a file that is not regular or too large gives
+// "PATH: is a character device, not a regular file" or
+// "PATH: N bytes, more than the limit of L bytes for WHAT", wrapping
+// ErrInvalid.
+func OpenRegular(path string, limit int64, what string) (*os.File, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err) // *PathError: names the path
+		return nil, err // *PathError: names the path
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, invalidf("data: %s: is %s, not a regular file", path, describeMode(fi.Mode()))
+		return nil, invalidf("%s: is %s, not a regular file", path, describeMode(fi.Mode()))
 	}
 	if fi.Size() > limit {
-		return nil, invalidf("data: %s: %d bytes, more than the limit of %d bytes for a %s file",
-			path, fi.Size(), limit, kind)
+		return nil, invalidf("%s: %d bytes, more than the limit of %d bytes for %s", path, fi.Size(), limit, what)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
+		return nil, err
+	}
+	// The path may have been replaced between Stat and Open.
+	if fi, err = f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, invalidf("%s: is %s, not a regular file", path, describeMode(fi.Mode()))
+	}
+	return f, nil
+}
+
+// ReadRegular returns the content of the regular file at path, of at most
+// limit bytes (see OpenRegular, whose errors it returns; a file that grows
+// over the limit while it is read is refused the same way).
+func ReadRegular(path string, limit int64, what string) ([]byte, error) {
+	f, err := OpenRegular(path, limit, what)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
 	raw, over, err := readLimited(f, fi.Size(), limit)
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err) // *PathError: names the path
+		return nil, err // *PathError: names the path
 	}
-	if over { // the file grew after os.Stat
-		return nil, invalidf("data: %s: more than the limit of %d bytes for a %s file", path, limit, kind)
+	if over { // the file grew after it was opened
+		return nil, invalidf("%s: more than the limit of %d bytes for %s", path, limit, what)
 	}
 	return raw, nil
+}
+
+// errOverLimit is returned by a limitedFile read past its limit.
+var errOverLimit = errors.New("over the size limit")
+
+// limitedFile is a file read (and rewound) with a bound on the bytes read
+// from its start: a read past limit fails with errOverLimit.
+type limitedFile struct {
+	f     *os.File
+	limit int64
+	off   int64
+}
+
+func (l *limitedFile) Read(b []byte) (int, error) {
+	if l.off > l.limit {
+		return 0, errOverLimit
+	}
+	if rest := l.limit + 1 - l.off; int64(len(b)) > rest {
+		b = b[:rest]
+	}
+	n, err := l.f.Read(b)
+	l.off += int64(n)
+	if l.off > l.limit {
+		return n, errOverLimit
+	}
+	return n, err
+}
+
+func (l *limitedFile) Seek(off int64, whence int) (int64, error) {
+	o, err := l.f.Seek(off, whence)
+	if err == nil {
+		l.off = o
+	}
+	return o, err
 }
 
 // readLimited reads r to its end and returns its content, or stops after

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -24,7 +25,7 @@ func TestReadArraySizeLimit(t *testing.T) {
 		return append(b, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f) // 1.0 in little-endian float64
 	}
 	npyAt := int64(len(npy(0)))
-	lim := fileLimits{csv: 8, npy: npyAt}
+	lim := fileLimits{csv: 8, npy: npyAt, values: MaxElements}
 	for _, tc := range []struct {
 		name, file string
 		content    []byte
@@ -94,10 +95,10 @@ func TestReadLimited(t *testing.T) {
 // one-byte .npy values or short CSV fields would otherwise expand 8- or
 // 16-fold into float64.
 func TestValueLimit(t *testing.T) {
-	if _, err := decodeCSVMax([]byte("1,2\n3,4\n"), 4); err != nil {
+	if _, err := readCSV(bytes.NewReader([]byte("1,2\n3,4\n")), 4); err != nil {
 		t.Errorf("4 values at a limit of 4: %v", err)
 	}
-	_, err := decodeCSVMax([]byte("1,2\n3,4\n5,6\n"), 4)
+	_, err := readCSV(bytes.NewReader([]byte("1,2\n3,4\n5,6\n")), 4)
 	if err == nil || !strings.Contains(err.Error(), "line 3") {
 		t.Errorf("6 values at a limit of 4: error %v, want one naming line 3", err)
 	}
@@ -108,5 +109,80 @@ func TestValueLimit(t *testing.T) {
 	raw = append(raw, hdr...)
 	if _, err := decodeNPY(raw); err == nil || !strings.Contains(err.Error(), "more than") {
 		t.Errorf("a .npy of %d values: error %v, want the value limit", MaxElements+1, err)
+	}
+}
+
+// allocated returns the bytes allocated while f runs.
+func allocated(f func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
+
+// TestCSVBoundedMemory: a CSV file is refused in bounded memory, without
+// being read whole: a sparse file of NULs (what a truncated download or a
+// mistaken device dump looks like) by its first NUL byte, and a file of
+// short values by the value count. The old reader read the whole file into
+// memory (and converted each line to a string) before looking at it, and
+// called the NUL file "no data rows".
+func TestCSVBoundedMemory(t *testing.T) {
+	dir := t.TempDir()
+	sparse := filepath.Join(dir, "sparse.csv")
+	f, err := os.Create(sparse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64 << 20); err != nil { // 64 MiB of NULs, no disk blocks
+		t.Fatal(err)
+	}
+	f.Close()
+	ones := filepath.Join(dir, "ones.csv")
+	if err := os.WriteFile(ones, bytes.Repeat([]byte("1\n"), 1<<20), 0o644); err != nil { // 2 MiB, 2²⁰ values
+		t.Fatal(err)
+	}
+	lim := fileLimits{csv: 1 << 30, npy: 1 << 30, values: 1000}
+	// The bound: the reader's 64 KiB buffer and a few small errors, far
+	// below the size of either file.
+	const bound = 256 << 10
+	for _, tc := range []struct{ name, path, msg string }{
+		{"sparse NULs", sparse, "line 1 holds a NUL byte: not a CSV text file"},
+		{"over the value limit", ones, "line 1001: more than 1000 values (the limit)"},
+	} {
+		var err error
+		n := allocated(func() { _, err = readArray(tc.path, lim) })
+		if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: error %v, want ErrInvalid and %q", tc.name, err, tc.msg)
+		}
+		if n > bound {
+			t.Errorf("%s: allocated %d bytes, want at most %d (the file must be streamed, not read whole)", tc.name, n, bound)
+		}
+	}
+	// A valid file allocates its values once, at their exact number: 2²⁰
+	// float64 values, plus the buffer and the Array.
+	lim.values = MaxElements
+	var a Array
+	n := allocated(func() { a, err = readArray(ones, lim) })
+	if err != nil || a.Rows != 1<<20 || a.Cols != 1 {
+		t.Fatalf("valid file: %d×%d, %v", a.Rows, a.Cols, err)
+	}
+	if want := uint64(8 << 20); n < want || n > want+bound {
+		t.Errorf("valid file of 2²⁰ values: allocated %d bytes, want %d (the values) plus at most %d", n, want, bound)
+	}
+}
+
+// TestCSVLongField: a field longer than 1 KiB is refused when it is seen,
+// naming its line and column, so that a line of any length is never held
+// in memory.
+func TestCSVLongField(t *testing.T) {
+	doc := "a,b\n1,2\n3," + strings.Repeat("9", maxCSVField+1) + "\n"
+	_, err := readCSV(strings.NewReader(doc), MaxElements)
+	if err == nil || !strings.Contains(err.Error(), "line 3, column 2: a field of more than 1024 bytes") {
+		t.Errorf("error %v, want one naming line 3, column 2 and the field limit", err)
+	}
+	doc = "1," + strings.Repeat("9", maxCSVField) + "\n" // exactly the limit: an ordinary (huge) number
+	if _, err := readCSV(strings.NewReader(doc), MaxElements); err == nil || !strings.Contains(err.Error(), "beyond the range") {
+		t.Errorf("a field of exactly %d digits: error %v, want it read (and refused as out of range)", maxCSVField, err)
 	}
 }

@@ -3,7 +3,7 @@ package data
 import "math"
 
 // SplitMix64 is the random number generator of the Python anchors
-// (shared/anchors/common.py): SplitMix64 integers, uniforms in the open
+// (their common.py): SplitMix64 integers, uniforms in the open
 // interval (0,1) from their top 53 bits, and Box–Muller normals that use
 // both outputs of a pair, the cosine one first.
 //

@@ -216,7 +216,7 @@ func (d *fileData) load(env *buildEnv) (*dataSet, error) {
 }
 
 // anchorData: the exact problem of the Python performance anchors
-// (shared/anchors/common.py): SplitMix64 Gaussian inputs, labels from the
+// (common.py of the anchors, see benchmarks/doc.go): SplitMix64 Gaussian inputs, labels from the
 // width-4 teacher or random N(0,1) labels (w4_eos.py).
 type anchorData struct {
 	N      int    `json:"n" spec:"positive"`

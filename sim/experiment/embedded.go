@@ -55,13 +55,22 @@ func Embedded(name string) (*Spec, error) {
 	return s, nil
 }
 
-// Resolve reads SPEC as the command line gives it: a path to a JSON file
-// when a file (not a folder) exists there or the argument ends in .json or
-// names a path, otherwise the name of an embedded experiment. (A run's
-// output folder out/default must not hide the embedded "default" from a
-// command run in out/.)
+// Resolve reads SPEC as the command line gives it: the embedded experiment
+// of that name when there is one and the argument is a bare name (no path
+// separator, no .json suffix), even if a file of that name exists in the
+// working folder (give ./NAME to read the file); otherwise a path to a JSON
+// file when a file (not a folder) exists there or the argument ends in
+// .json or names a path. (A run's output folder out/default must not hide
+// the embedded "default" from a command run in out/, nor a stray file
+// named default from eoskit with no arguments.)
 func Resolve(arg string) (*Spec, error) {
-	if fi, err := os.Stat(arg); (err == nil && !fi.IsDir()) || strings.HasSuffix(arg, ".json") || strings.ContainsRune(arg, os.PathSeparator) {
+	bare := !strings.HasSuffix(arg, ".json") && !strings.ContainsRune(arg, os.PathSeparator) && !strings.ContainsRune(arg, '/')
+	if bare {
+		if s, err := Embedded(arg); err == nil {
+			return s, nil
+		}
+	}
+	if fi, err := os.Stat(arg); (err == nil && !fi.IsDir()) || !bare {
 		return ReadSpecFile(arg)
 	}
 	s, err := Embedded(arg)

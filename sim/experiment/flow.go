@@ -41,7 +41,10 @@ type FlowSpec struct {
 	// Name names the flow's output file flow_<name>.csv and its entry in
 	// summary.json (default: the kind). Names must be distinct.
 	Name string `json:"name,omitempty"`
-	// StartStep k₀ ≥ 1 starts the flow at t = k₀η from GD's state there:
+	// StartStep k₀ ≥ 1 starts the flow at t = k₀η from GD's state there
+	// (a flow whose start the run does not reach, at θ_{k₀+1}, reports why
+	// in its Err and has no sample: a -steps override may shorten a run
+	// below its flows' start):
 	// the centre θ̄_{k₀} = (θ_{k₀−1} + 2θ_{k₀} + θ_{k₀+1})/4 and, for the
 	// models, the amplitude a_{k₀} = (−1)^{k₀}(θ_{k₀} − θ̄_{k₀}). Absent (0):
 	// from θ₀ at t = 0, the models with an amplitude seeded along the top
@@ -163,8 +166,8 @@ func (f *FlowSpec) validate(path string, g GDSpec, smooth bool) error {
 	if !nameRE.MatchString(f.Name) || len(f.Name) > maxNameLen {
 		return specErr(path+".name", "%q must use only letters, digits, '-', '_' and '.' (at most %d; it names a file)", f.Name, maxNameLen)
 	}
-	if f.StartStep < 0 || (f.StartStep > 0 && f.StartStep >= g.Steps) {
-		return specErr(path+".start_step", "must be between 1 and gd.steps − 1 = %d (GD's state at k₀ needs θ_{k₀+1}); got %d", g.Steps-1, f.StartStep)
+	if f.StartStep < 0 {
+		return specErr(path+".start_step", "must be ≥ 1 (got %d)", f.StartStep)
 	}
 	if f.Kind == FlowModelB {
 		if f.Rank == 0 {
@@ -330,6 +333,7 @@ func (e *Experiment) newFlowModel(fs *FlowSpec, obj sim.Objective) (flow.Model, 
 // start from.
 type gdStates struct {
 	want map[int][3][]float64
+	last int // the last step observed
 }
 
 func newGDStates(flows FlowList) *gdStates {
@@ -344,6 +348,7 @@ func newGDStates(flows FlowList) *gdStates {
 
 // Observe implements gd.Observer.
 func (g *gdStates) Observe(s *gd.State) error {
+	g.last = s.Step
 	for k, its := range g.want {
 		if d := s.Step - k + 1; d >= 0 && d <= 2 {
 			its[d] = append([]float64(nil), s.Theta...)
@@ -419,7 +424,7 @@ func (e *Experiment) initialState(ctx context.Context, fs *FlowSpec, states *gdS
 	if k := fs.StartStep; k > 0 {
 		c, a, ok := states.center(k)
 		if !ok {
-			return nil, fmt.Errorf("GD stopped before step %d, where the flow starts", k+1)
+			return nil, fmt.Errorf("the flow starts from GD's state at step %d, which needs θ_%d, but GD's run ended at step %d", k, k+1, states.last)
 		}
 		theta, amp = c, a
 	}
@@ -474,9 +479,10 @@ func floats(x, y []float64) float64 {
 }
 
 // runFlow integrates one flow of the spec and samples it like the GD
-// trace: from its start step on, every trace_every steps and at the last
-// one, measuring the spectrum every sharpness_every steps. Cancelling ctx
-// stops it at the next sample (Err then wraps context.Canceled).
+// trace: from its start step on, every trace_every steps, at every step
+// where the spectrum is measured (every sharpness_every steps) and at the
+// last one. Cancelling ctx stops it before the integrator's next step or
+// within the measurement in progress (Err then wraps context.Canceled).
 func (e *Experiment) runFlow(ctx context.Context, fs *FlowSpec, states *gdStates, spectrum gd.Spectrum) (*FlowResult, error) {
 	s := e.Spec
 	res := &FlowResult{Spec: fs}
@@ -510,8 +516,10 @@ func (e *Experiment) runFlow(ctx context.Context, fs *FlowSpec, states *gdStates
 		}
 		row := FlowRow{Row: gd.Row{Step: k, T: t, Loss: pt.Loss, GradNorm: gd.Norm(grad)}, Point: pt}
 		if se := s.Measure.SharpnessEvery; se > 0 && spectrum != nil && (k%se == 0 || k == s.GD.Steps) {
-			eig, err := spectrum.Top(e.Objective, theta)
+			eig, err := spectrum.Top(ctx, e.Objective, theta)
 			switch {
+			case err != nil && gd.Stopped(ctx, err):
+				return err // the flow stops as cancelled
 			case err != nil && res.Failures.Record(err):
 				// Counted; the row stays unmeasured.
 			case err != nil:
@@ -526,11 +534,12 @@ func (e *Experiment) runFlow(ctx context.Context, fs *FlowSpec, states *gdStates
 		return nil
 	}
 	m, c := fs.integrator()
-	grid := flow.Grid{Eta: s.GD.Eta, Steps: s.GD.Steps, Every: s.Measure.TraceEvery, MaxSteps: fs.MaxSteps, Start: fs.StartStep}
+	grid := flow.Grid{Eta: s.GD.Eta, Steps: s.GD.Steps, Every: s.Measure.TraceEvery, MaxSteps: fs.MaxSteps, Start: fs.StartStep,
+		Also: s.Measure.SharpnessEvery}
 	// The samples' own evaluations are not part of the flow's cost: count
 	// the right-hand sides only.
 	rhs := func(t float64, y, dy []float64) { model.RHS(t, y, dy) }
-	stats, err := flow.Sample(rhs, y0, grid, m, c, func(k int, t float64, y []float64) error {
+	stats, err := flow.SampleContext(ctx, rhs, y0, grid, m, c, func(k int, t float64, y []float64) error {
 		before := counted.N
 		err := sample(k, t, y)
 		counted.N = before

@@ -114,6 +114,13 @@ func TestFlowListSpec(t *testing.T) {
 	if s, err := parse(`"model-b"`); err != nil || s.Flows[0].Rank != 1 || s.Flows[0].Form != "second-order" {
 		t.Fatalf("model-b defaults: %+v, %v", s.Flows, err)
 	}
+	// A start the run does not reach (validSpec has 10 steps; θ_{k₀+1} is
+	// needed) is no spec error, as a -steps override may shorten a run: the
+	// flow says why it has no sample.
+	late := runDoc(t, strings.Replace(base, "FLOW", `{"kind": "model-a", "start_step": 10}`, 1))
+	if f := late.Flows[0]; len(f.Trace) != 0 || f.Err == nil || !strings.Contains(f.Err.Error(), "ended at step 10") || late.Cancelled() {
+		t.Fatalf("flow from step 10 of a 10-step run: %d samples, error %v, cancelled %v", len(f.Trace), f.Err, late.Cancelled())
+	}
 	noFlow, err := ParseSpec([]byte(validSpec))
 	if err != nil || *noFlow.Measure.Period2 {
 		t.Fatalf("period2 defaults to on without a flow (%v)", err)
@@ -122,7 +129,6 @@ func TestFlowListSpec(t *testing.T) {
 		{`["gradient", "gradient"]`, "flow[1].name"},
 		{`["gradient", {"kind": "model-c"}]`, "flow[1].kind"},
 		{`[]`, "flow"},
-		{`{"kind": "model-a", "start_step": 10}`, "flow.start_step"},
 		{`{"kind": "model-a", "start_step": -1}`, "flow.start_step"},
 		{`{"kind": "model-a", "rank": 2}`, "flow.rank"},
 		{`{"kind": "gradient", "form": "symmetrized"}`, "flow.form"},

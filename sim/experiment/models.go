@@ -152,12 +152,17 @@ func (m *matfactSpec) validate(path string) error {
 	if m.Dim < 1 {
 		return specErr(join(path, "dim"), "must be ≥ 1 (got %d)", m.Dim)
 	}
-	if err := checkSize(join(path, "depth"), "parameters", m.Depth, m.Dim, m.Dim); err != nil {
+	// Blame dim when one d×d factor is already too large, depth otherwise.
+	culprit := join(path, "depth")
+	if checkSize("", "", m.Dim, m.Dim) != nil || 4*2*(24+8*float64(m.Dim)*float64(m.Dim)) > MaxRunBytes {
+		culprit = join(path, "dim")
+	}
+	if err := checkSize(culprit, "parameters", m.Depth, m.Dim, m.Dim); err != nil {
 		return err
 	}
 	// The model keeps four jets of L+1 d×d matrices, each its own slice.
 	if b := 4 * float64(m.Depth+1) * (24 + 8*float64(m.Dim)*float64(m.Dim)); b > MaxRunBytes {
-		return specErr(join(path, "depth"), "%d factors of %d×%d would need %.3g GiB of work space (limit %d GiB)", m.Depth, m.Dim, m.Dim, b/(1<<30), MaxRunBytes>>30)
+		return specErr(culprit, "%d factors of %d×%d would need %.3g GiB of work space (limit %d GiB)", m.Depth, m.Dim, m.Dim, b/(1<<30), MaxRunBytes>>30)
 	}
 	_, n, err := matrix(m.Target, join(path, "target"))
 	if err != nil {

@@ -205,6 +205,12 @@ type Summary struct {
 	// not be measured), with the relative residual bounding its error.
 	FinalSharpness         *float64 `json:"final_sharpness"`
 	FinalSharpnessResidual *float64 `json:"final_sharpness_residual"`
+	// AboveTwoOverEta lists the eigenvalues of ∇²E above 2/η at the final
+	// iterate, when its sharpness is above 2/η (absent otherwise): more
+	// than one means that GD is unstable in several directions at once,
+	// which the one-dimensional Edge-of-Stability picture does not
+	// describe.
+	AboveTwoOverEta *AboveSummary `json:"above_two_over_eta,omitempty"`
 	// SpectrumMethod is how the spectrum was measured (dense, lanczos or
 	// tracker: measure.method "auto" resolved for this model).
 	SpectrumMethod string `json:"spectrum_method"`
@@ -231,6 +237,18 @@ type Summary struct {
 	GDWallSeconds float64 `json:"gd_wall_seconds"`
 	// Notes are what went wrong without stopping the run (Result.Notes).
 	Notes []string `json:"notes,omitempty"`
+}
+
+// AboveSummary counts the eigenvalues above 2/η at a point (see Result.Above).
+type AboveSummary struct {
+	// Count eigenvalues exceed 2/η; when AtLeast is set the search stopped
+	// at that many (all of them above) and there may be more.
+	Count   int  `json:"count"`
+	AtLeast bool `json:"at_least"`
+	// Values are those eigenvalues, decreasing, and Residual the largest
+	// relative residual of the measurement (see gd.Eigen).
+	Values   []float64 `json:"values"`
+	Residual float64   `json:"residual"`
 }
 
 // CycleSummary describes a GD 2-cycle θ̄ ± a.
@@ -320,20 +338,52 @@ type Evaluations struct {
 	HessVec int `json:"hessvec"`
 }
 
-// BuildInfo records the build that produced a result.
+// BuildInfo records the build that produced a result: which eoskit (the
+// module's version, and the VCS revision it was built from), with which Go,
+// for which machine.
 type BuildInfo struct {
-	Go      string `json:"go"`
-	GOOS    string `json:"goos"`
-	GOARCH  string `json:"goarch"`
-	GOAMD64 string `json:"goamd64,omitempty"`
+	// Module is the main module's path and Version its version: a release
+	// tag or pseudo-version when installed with go install, "(devel)" when
+	// built from a checkout (the revision then says which).
+	Module  string `json:"module,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Revision, Time and Modified come from the VCS stamp of a build from
+	// a git checkout (go build's -buildvcs, on by default): the commit, its
+	// time, and whether the checkout had uncommitted changes. Empty when
+	// the build has no stamp (go run, go test, -buildvcs=false).
+	Revision string `json:"vcs_revision,omitempty"`
+	Time     string `json:"vcs_time,omitempty"`
+	Modified *bool  `json:"vcs_modified,omitempty"`
+	Go       string `json:"go"`
+	GOOS     string `json:"goos"`
+	GOARCH   string `json:"goarch"`
+	GOAMD64  string `json:"goamd64,omitempty"`
 }
 
-// CurrentBuild returns the running binary's build description (Go version,
-// OS, architecture and GOAMD64 level).
+// CurrentBuild returns the running binary's build description (eoskit's
+// version and VCS revision, Go version, OS, architecture and GOAMD64
+// level), from runtime/debug.ReadBuildInfo.
 func CurrentBuild() BuildInfo {
 	b := BuildInfo{Go: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
-	if runtime.GOARCH == "amd64" {
-		b.GOAMD64 = goamd64()
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b
+	}
+	b.Module, b.Version = bi.Main.Path, bi.Main.Version
+	for _, kv := range bi.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			b.Revision = kv.Value
+		case "vcs.time":
+			b.Time = kv.Value
+		case "vcs.modified":
+			m := kv.Value == "true"
+			b.Modified = &m
+		case "GOAMD64":
+			if runtime.GOARCH == "amd64" {
+				b.GOAMD64 = kv.Value
+			}
+		}
 	}
 	return b
 }
@@ -372,6 +422,36 @@ func (f *FlowResult) summary() *FlowSummary {
 	return fs
 }
 
+// String describes the build in one line, as eoskit version prints it:
+// "eoskit (devel) 62b0486f… (2026-11-27T16:12:00Z, modified), go1.26.8 linux/amd64 GOAMD64=v1".
+func (b BuildInfo) String() string {
+	var s strings.Builder
+	s.WriteString("eoskit")
+	if b.Version != "" {
+		s.WriteString(" " + b.Version)
+	}
+	if b.Revision != "" {
+		s.WriteString(" " + b.Revision)
+		var extra []string
+		if b.Time != "" {
+			extra = append(extra, b.Time)
+		}
+		if b.Modified != nil && *b.Modified {
+			extra = append(extra, "with uncommitted changes")
+		}
+		if len(extra) > 0 {
+			s.WriteString(" (" + strings.Join(extra, ", ") + ")")
+		}
+	} else {
+		s.WriteString(" (no VCS revision recorded)")
+	}
+	fmt.Fprintf(&s, ", %s %s/%s", b.Go, b.GOOS, b.GOARCH)
+	if b.GOAMD64 != "" {
+		s.WriteString(" GOAMD64=" + b.GOAMD64)
+	}
+	return s.String()
+}
+
 // Summary assembles summary.json's content.
 func (r *Result) Summary() Summary {
 	s := r.Exp.Spec
@@ -404,6 +484,7 @@ func (r *Result) Summary() Summary {
 		sum.FinalSharpness = nullable(r.FinalEigen.Values[0])
 		sum.FinalSharpnessResidual = nullable(r.FinalEigen.Residual)
 	}
+	sum.AboveTwoOverEta = r.Above
 	maxS := math.NaN()
 	for _, row := range r.Trace {
 		if v := row.Sharpness(); !math.IsNaN(v) && !(v <= maxS) {
@@ -504,19 +585,4 @@ func jsonTree(v reflect.Value) any {
 		return out
 	}
 	return v.Interface()
-}
-
-// goamd64 reports the GOAMD64 level the binary was built for, from the
-// build settings recorded in the binary ("" when unknown).
-func goamd64() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	for _, kv := range bi.Settings {
-		if kv.Key == "GOAMD64" {
-			return kv.Value
-		}
-	}
-	return ""
 }

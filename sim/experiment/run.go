@@ -34,6 +34,9 @@ type Result struct {
 	// FinalEigen is the spectrum at the final iterate; CenterEigen at the
 	// centre θ̄ of the last two iterates when the run ended on a 2-cycle.
 	FinalEigen, CenterEigen *gd.Eigen
+	// Above lists the eigenvalues above 2/η at the final iterate, measured
+	// after the run when its sharpness exceeds 2/η (nil otherwise).
+	Above *AboveSummary
 	// Flows are the continuous-time models integrated beside GD, in the
 	// spec's order (empty unless the spec asks for some).
 	Flows []*FlowResult
@@ -57,6 +60,10 @@ type Result struct {
 	// non-finite entries where the loss and gradient were finite), which
 	// are then missing from the trace and the summary.
 	Notes []string
+
+	// stopped records that the context ended a measurement after the GD
+	// steps (at the final iterate or the cycle's centre).
+	stopped bool
 }
 
 // spectrum returns a new spectrum estimator as the spec's measure section
@@ -120,13 +127,17 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 	}
-	if err := rec.Finish(res); err != nil {
-		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+	r := &Result{Exp: e, GD: res}
+	if err := rec.Finish(ctx, res); err != nil {
+		if !gd.Stopped(ctx, err) {
+			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+		}
+		r.stopped = true
 	}
 	if opt.Progress != nil {
 		opt.Progress(res.Steps)
 	}
-	r := &Result{Exp: e, Trace: rec.Rows, GD: res}
+	r.Trace = rec.Rows
 	if m, ok := spec.(interface{ Method() string }); ok {
 		r.SpectrumMethod = m.Method()
 	}
@@ -140,19 +151,20 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	if last := rec.Rows[len(rec.Rows)-1]; last.Eigen.Values != nil {
 		fe := last.Eigen
 		r.FinalEigen = &fe
-	} else if rec.FailedAt(res.Final.Step) {
-		// Already tried, and noted with the other failures.
-	} else if fe, err := r.measure(spec, obj, res.Final.Theta, "the final iterate"); err != nil {
+	} else if rec.FailedAt(res.Final.Step) || r.Cancelled() {
+		// Already tried and noted with the other failures, or stopped.
+	} else if r.FinalEigen, err = r.measure(ctx, spec, obj, res.Final.Theta, "the final iterate"); err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
-	} else {
-		r.FinalEigen = fe
 	}
-	if r.Analysis.Regime == gd.TwoCycle {
-		ce, err := r.measure(spec, obj, r.Analysis.Center, "the cycle's centre")
-		if err != nil {
+	if fe := r.FinalEigen; fe != nil && fe.Values[0] > 2/s.GD.Eta && !r.Cancelled() {
+		if r.Above, err = r.above(ctx, obj, res.Final.Theta); err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}
-		r.CenterEigen = ce
+	}
+	if r.Analysis.Regime == gd.TwoCycle && !r.Cancelled() {
+		if r.CenterEigen, err = r.measure(ctx, spec, obj, r.Analysis.Center, "the cycle's centre"); err != nil {
+			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+		}
 	}
 	r.Counts = obj.N
 	var gdObs compare.Observed
@@ -167,9 +179,11 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		r.Onset = &k
 	}
 	r.GDWall = time.Since(start)
-	// The flows run after GD; an interrupted GD run skips them.
+	// The flows run after GD; an interrupted GD run (or one stopped in a
+	// measurement after it) skips them, and a cancelled flow the ones after
+	// it.
 	for _, fs := range s.Flows {
-		if res.Cancelled || (len(r.Flows) > 0 && errors.Is(r.Flows[len(r.Flows)-1].Err, context.Canceled)) {
+		if res.Cancelled || r.stopped || (len(r.Flows) > 0 && errors.Is(r.Flows[len(r.Flows)-1].Err, context.Canceled)) {
 			break
 		}
 		fsp, err := e.spectrum(s.Measure.TopK)
@@ -200,7 +214,7 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 // integrated after it (a flow then has fewer samples or none, and the flows
 // after it are missing).
 func (r *Result) Cancelled() bool {
-	if r.GD.Cancelled {
+	if r.GD.Cancelled || r.stopped {
 		return true
 	}
 	for _, f := range r.Flows {
@@ -237,17 +251,64 @@ func nullable(x float64) *float64 {
 }
 
 // measure returns the spectrum at theta, or nil with a note when the
-// measurement failed numerically (see Notes); other errors are returned.
-func (r *Result) measure(spec gd.Spectrum, obj sim.Objective, theta []float64, where string) (*gd.Eigen, error) {
-	e, err := spec.Top(obj, theta)
+// measurement failed numerically (see Notes), or nil when ctx stopped it
+// (the result is then cancelled); other errors are returned.
+func (r *Result) measure(ctx context.Context, spec gd.Spectrum, obj sim.Objective, theta []float64, where string) (*gd.Eigen, error) {
+	e, err := spec.Top(ctx, obj, theta)
 	switch {
 	case err == nil:
 		return &e, nil
+	case gd.Stopped(ctx, err):
+		r.stopped = true
+		return nil, nil
 	case gd.NumericalFailure(err):
 		r.Notes = append(r.Notes, fmt.Sprintf("the sharpness at %s could not be measured: %v", where, err))
 		return nil, nil
 	}
 	return nil, fmt.Errorf("sharpness at %s: %w", where, err)
+}
+
+// maxAbove is how many eigenvalues above 2/η are looked for at most.
+const maxAbove = 16
+
+// above measures the top eigenvalues at theta until one is below 2/η: 4 of
+// them, then (when all 4 are above) maxAbove. The dense path measures
+// maxAbove at once. A measurement that fails numerically or is stopped
+// gives nil (with a note, or the result cancelled).
+func (r *Result) above(ctx context.Context, obj sim.Objective, theta []float64) (*AboveSummary, error) {
+	s := r.Exp.Spec
+	p, two := obj.Dim(), 2/s.GD.Eta
+	method := gd.ResolveSpectrumMethod(s.Measure.Method, p)
+	if method != gd.SpectrumDense {
+		method = gd.SpectrumLanczos // a cold solve: the tracker follows the run's k
+	}
+	ks := []int{min(4, p), min(maxAbove, p)}
+	if method == gd.SpectrumDense {
+		ks = ks[1:]
+	}
+	var out *AboveSummary
+	for _, k := range ks {
+		spec, err := gd.NewSpectrum(p, gd.SpectrumSettings{Method: method, TopK: k, Tol: s.Measure.Tol})
+		if err != nil {
+			return nil, err
+		}
+		e, err := r.measure(ctx, spec, obj, theta, "the final iterate (eigenvalues above 2/η)")
+		if e == nil || err != nil {
+			return nil, err
+		}
+		out = &AboveSummary{Residual: e.Residual}
+		for _, v := range e.Values {
+			if v > two {
+				out.Values = append(out.Values, v)
+			}
+		}
+		out.Count = len(out.Values)
+		out.AtLeast = out.Count == k && k < p
+		if !out.AtLeast {
+			break
+		}
+	}
+	return out, nil
 }
 
 // failedNote describes failed spectrum measurements missing from a trace.

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/eoskit/eoskit/sim/data"
 	"github.com/eoskit/eoskit/sim/gd"
 )
 
@@ -104,7 +104,7 @@ type InitSpec struct {
 	//     spec's seed;
 	//   - "anchor" (two-layer networks with one output): the exact
 	//     initialisation of the Python performance anchors (SplitMix64
-	//     seed 3, shared/anchors/common.py make_init), whatever the seed.
+	//     seed 3, make_init of the anchors' common.py), whatever the seed.
 	Scheme string `json:"scheme,omitempty"`
 	// Scale is the standard deviation of the "gaussian" scheme and of the
 	// output weights of the "network" scheme.
@@ -138,13 +138,24 @@ func ParseSpec(data []byte) (*Spec, error) {
 	return &s, nil
 }
 
-// ReadSpecFile reads and parses a spec file. Errors name the file.
+// MaxSpecBytes bounds the size of a spec file: 4 MiB, far more than any
+// spec needs (large data belong in data files, data.kind "file").
+const MaxSpecBytes = 4 << 20
+
+// ReadSpecFile reads and parses a spec file. Errors name the file. The
+// path must name a regular file (after following symbolic links) of at most
+// MaxSpecBytes: a device (/dev/zero, or /dev/stdin fed from one), a named
+// pipe or a directory is refused by its type without being read, a larger
+// file by its size, so that a wrong path fails at once.
 func ReadSpecFile(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	raw, err := data.ReadRegular(path, MaxSpecBytes, "a spec (large data belong in a data file)")
+	if errors.Is(err, data.ErrInvalid) {
+		return nil, fmt.Errorf("spec %w", err) // "spec PATH: is a named pipe ..."
+	}
 	if err != nil {
 		return nil, fmt.Errorf("spec %s: %w", path, err)
 	}
-	s, err := ParseSpec(data)
+	s, err := ParseSpec(raw)
 	if err != nil {
 		return nil, fmt.Errorf("spec %s: %w", path, err)
 	}

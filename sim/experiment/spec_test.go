@@ -285,3 +285,27 @@ func TestSummaryJSONNonFinite(t *testing.T) {
 		t.Errorf("cycle losses %s, normal summary %s", b, a)
 	}
 }
+
+// TestNoPathsOutsideTheRepository: what eoskit prints about its embedded
+// experiments (eoskit list, the data's description in the report and the
+// summary) names no file outside the repository; anchor-eos cited
+// shared/anchors/w4_eos.py and common.py.
+func TestNoPathsOutsideTheRepository(t *testing.T) {
+	for _, e := range List() {
+		spec, err := Embedded(e.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := e.Description
+		if spec.Data != nil && spec.Data.Kind != "mnist" { // MNIST's decoding is slower; its description names GoMNIST
+			exp, err := Build(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text += " " + exp.Model
+		}
+		if strings.Contains(text, "shared/") || strings.Contains(text, "/work/") {
+			t.Errorf("%s: %q names a path outside the repository", e.Name, text)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package experiment
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,10 +82,10 @@ func TestRunHugeStepsInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// gd.Run checks the context every 64 steps; the trace keeps θ₀ and
-	// the final state.
-	if !res.GD.Cancelled || res.GD.Steps != 63 || len(res.Trace) != 2 {
-		t.Fatalf("cancelled %v after %d steps with %d rows; want cancelled after 63 steps, 2 rows", res.GD.Cancelled, res.GD.Steps, len(res.Trace))
+	// gd.Run checks the context before every step; the trace keeps θ₀,
+	// which is the final state.
+	if !res.GD.Cancelled || res.GD.Steps != 0 || len(res.Trace) != 1 {
+		t.Fatalf("cancelled %v after %d steps with %d rows; want cancelled after 0 steps, 1 row", res.GD.Cancelled, res.GD.Steps, len(res.Trace))
 	}
 }
 
@@ -94,4 +96,111 @@ func mustParse(t *testing.T, doc string) *Spec {
 		t.Fatal(err)
 	}
 	return spec
+}
+
+// TestTraceKeepsEveryMeasurement: with trace_every 7 and sharpness_every 10
+// the trace has a row at every multiple of 7 and at every multiple of 10,
+// each multiple of 10 with its sharpness (and centre sharpness), so that no
+// measurement is lost. The old recorder measured only at common multiples
+// (0, 70 and the final step 100), while the summary said "every 10" and
+// the plot drew a straight line across the gap.
+func TestTraceKeepsEveryMeasurement(t *testing.T) {
+	doc := `{"name": "t", "model": {"kind": "quartic"}, "init": {"theta": [0.9]}, "gd": {"eta": 1.1, "steps": 100},
+		"measure": {"sharpness_every": 10, "trace_every": 7}}`
+	res := runDoc(t, doc)
+	var steps, measured, centred []int
+	for _, row := range res.Trace {
+		steps = append(steps, row.Step)
+		if row.Eigen.Values != nil {
+			measured = append(measured, row.Step)
+		}
+		if row.Center.Values != nil {
+			centred = append(centred, row.Step)
+		}
+	}
+	var wantSteps, wantMeasured, wantCentred []int
+	for k := 0; k <= 100; k++ {
+		if k%7 == 0 || k%10 == 0 {
+			wantSteps = append(wantSteps, k)
+		}
+		if k%10 == 0 {
+			wantMeasured = append(wantMeasured, k)
+			if k > 0 && k < 100 {
+				wantCentred = append(wantCentred, k)
+			}
+		}
+	}
+	if fmt.Sprint(steps) != fmt.Sprint(wantSteps) {
+		t.Errorf("rows at %v, want %v", steps, wantSteps)
+	}
+	if fmt.Sprint(measured) != fmt.Sprint(wantMeasured) {
+		t.Errorf("sharpness at %v, want %v", measured, wantMeasured)
+	}
+	if fmt.Sprint(centred) != fmt.Sprint(wantCentred) {
+		t.Errorf("centre sharpness at %v, want %v", centred, wantCentred)
+	}
+}
+
+// TestAboveTwoOverEta: the summary lists the eigenvalues above 2/η at the
+// final iterate, and the report says when there are several (GD is then
+// unstable in more than one direction, as mnist-eos becomes in long runs).
+// On a quadratic the Hessian is known: eigenvalues 5, 4, 1 with 2/η = 3 give
+// two; twenty eigenvalues all above 2/η give "at least 16" (the search's
+// bound) with the matrix-free method; none above gives no entry.
+func TestAboveTwoOverEta(t *testing.T) {
+	diag := func(vals []float64) string {
+		rows := make([]string, len(vals))
+		for i, v := range vals {
+			row := make([]string, len(vals))
+			for j := range row {
+				row[j] = "0"
+			}
+			row[i] = strconv.FormatFloat(v, 'g', -1, 64)
+			rows[i] = "[" + strings.Join(row, ",") + "]"
+		}
+		return "[" + strings.Join(rows, ",") + "]"
+	}
+	many := make([]float64, 20)
+	for i := range many {
+		many[i] = 10 + float64(i)
+	}
+	for _, tc := range []struct {
+		name    string
+		eig     []float64
+		method  string
+		count   int
+		atLeast bool
+	}{
+		{"two, dense", []float64{5, 4, 1}, "dense", 2, false},
+		{"two, lanczos", []float64{5, 4, 1}, "lanczos", 2, false},
+		{"twenty, lanczos", many, "lanczos", 16, true},
+		{"none", []float64{2, 1}, "dense", -1, false},
+	} {
+		theta := strings.TrimSuffix(strings.Repeat("0.01,", len(tc.eig)), ",")
+		doc := `{"name": "a", "model": {"kind": "quadratic", "hessian": ` + diag(tc.eig) + `}, "init": {"theta": [` + theta + `]},
+			"gd": {"eta": 0.6666666666666666, "steps": 6}, "measure": {"sharpness_every": 1, "method": "` + tc.method + `", "tol": 1e-10}}`
+		res := runDoc(t, doc)
+		a := res.Summary().AboveTwoOverEta
+		if tc.count < 0 {
+			if a != nil {
+				t.Errorf("%s: %+v, want no entry", tc.name, a)
+			}
+			continue
+		}
+		if a == nil || a.Count != tc.count || a.AtLeast != tc.atLeast || len(a.Values) != tc.count {
+			t.Fatalf("%s: %+v, want %d (at least: %v)", tc.name, a, tc.count, tc.atLeast)
+		}
+		for i, v := range a.Values {
+			// The largest eigenvalues, decreasing; 1e-8 relative covers the
+			// Lanczos tolerance (residual 1e-10 relative, Kato–Temple).
+			if want := tc.eig[len(tc.eig)-1-i]; tc.name == "twenty, lanczos" && math.Abs(v-want) > 1e-8*want {
+				t.Errorf("%s: value %d = %v, want %v", tc.name, i, v, want)
+			}
+		}
+		var b strings.Builder
+		res.Report(&b)
+		if !strings.Contains(b.String(), "eigenvalues above 2/η at the final iterate") {
+			t.Errorf("%s: the report does not say so:\n%s", tc.name, b.String())
+		}
+	}
 }

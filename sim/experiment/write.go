@@ -83,10 +83,12 @@ func (r *Result) Report(w io.Writer) {
 	s := r.Exp.Spec
 	sum := r.Summary()
 	fmt.Fprintf(w, "%s: %s\n", s.Name, r.Exp.Model)
-	fmt.Fprintf(w, "  GD: η = %g, %d of %d steps, %d parameters (%.2fs)\n", s.GD.Eta, sum.Steps, sum.StepsRequested, sum.Params, sum.GDWallSeconds)
+	fmt.Fprintf(w, "  GD: η = %g, %d of %d steps, %s (%.2fs)\n", s.GD.Eta, sum.Steps, sum.StepsRequested, Plural(sum.Params, "parameter"), sum.GDWallSeconds)
 	switch {
 	case r.GD.Cancelled:
 		fmt.Fprintf(w, "  interrupted after %d steps\n", sum.Steps)
+	case r.stopped:
+		fmt.Fprintf(w, "  interrupted while measuring the spectrum after the last step\n")
 	case sum.Diverged:
 		fmt.Fprintf(w, "  regime: diverged (the loss or gradient overflowed after step %d; last finite loss %.6g)\n", sum.Steps, sum.FinalLoss)
 	case sum.Cycle != nil:
@@ -122,6 +124,18 @@ func (r *Result) Report(w io.Writer) {
 	}
 	if len(parts) > 0 {
 		fmt.Fprintf(w, "  sharpness: %s; 2/η = %.6g\n", strings.Join(parts, ", "), two)
+	}
+	if a := sum.AboveTwoOverEta; a != nil && a.Count > 1 {
+		vals := make([]string, len(a.Values))
+		for i, v := range a.Values {
+			vals[i] = fmt.Sprintf("%.4g", v/two)
+		}
+		atLeast := ""
+		if a.AtLeast {
+			atLeast = "at least "
+		}
+		fmt.Fprintf(w, "  unstable in several directions: %s%d eigenvalues above 2/η at the final iterate (%s × 2/η)\n",
+			atLeast, a.Count, strings.Join(vals, ", "))
 	}
 	if p := sum.Period2; p != nil {
 		onset := "not reached"
@@ -191,4 +205,13 @@ func deref(p *float64) float64 {
 		return math.NaN()
 	}
 	return *p
+}
+
+// Plural returns "1 parameter", "2 parameters": n and the noun, with an s
+// unless n is 1.
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

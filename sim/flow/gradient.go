@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/eoskit/eoskit/sim"
@@ -40,9 +41,12 @@ type Grid struct {
 	Steps int
 	// Every samples every Every steps (0 means 1).
 	Every int
+	// Also adds the multiples of Also to the samples (0: none), as a GD
+	// Recorder records every step it measures whatever its period.
+	Also int
 	// Start is the step k₀ ≥ 0 the flow starts from, at t = k₀η (0: from
 	// θ₀ at t = 0, as GD). The samples are k₀, then the multiples of Every
-	// after it, and Steps.
+	// (and of Also) after it, and Steps.
 	Start int
 	// MaxSteps bounds the integrator's attempted steps over the whole grid
 	// (0: the ode package's default). A flow that needs more stops with an
@@ -65,7 +69,17 @@ type SampleFunc func(k int, t float64, theta []float64) error
 // wrapping ode.ErrStepSizeTooSmall, ode.ErrNonFinite, … after the samples
 // that were reached).
 func Sample(f ode.Func, theta0 []float64, grid Grid, m ode.Method, c ode.Controller, fn SampleFunc) (ode.Stats, error) {
-	if !(grid.Eta > 0) || grid.Steps < 0 || grid.Every < 0 || grid.Start < 0 || grid.Start > grid.Steps {
+	return SampleContext(context.Background(), f, theta0, grid, m, c, fn)
+}
+
+// SampleContext is Sample that stops once ctx is done, before the
+// integrator's next step (ode.Integrator.UntilContext), with an error
+// wrapping ctx.Err() after the samples that were reached. Every flow
+// sampled on the GD grid goes through it, so that a cancelled run stops
+// its flows within one integrator step (and within a sample function that
+// passes ctx on to its own long work, such as a spectrum measurement).
+func SampleContext(ctx context.Context, f ode.Func, theta0 []float64, grid Grid, m ode.Method, c ode.Controller, fn SampleFunc) (ode.Stats, error) {
+	if !(grid.Eta > 0) || grid.Steps < 0 || grid.Every < 0 || grid.Also < 0 || grid.Start < 0 || grid.Start > grid.Steps {
 		return ode.Stats{}, fmt.Errorf("flow: invalid grid η = %g, %d steps, every %d, start %d", grid.Eta, grid.Steps, grid.Every, grid.Start)
 	}
 	every := max(grid.Every, 1)
@@ -75,10 +89,17 @@ func Sample(f ode.Func, theta0 []float64, grid Grid, m ode.Method, c ode.Control
 		return it.Stats(), fmt.Errorf("flow: %w", err)
 	}
 	theta := make([]float64, len(theta0))
-	for k := grid.Start; ; k = (k/every + 1) * every {
+	next := func(k int) int {
+		n := (k/every + 1) * every
+		if grid.Also > 0 {
+			n = min(n, (k/grid.Also+1)*grid.Also)
+		}
+		return n
+	}
+	for k := grid.Start; ; k = next(k) {
 		k = min(k, grid.Steps)
 		t := float64(k) * grid.Eta
-		if err := it.Until(t, theta); err != nil {
+		if err := it.UntilContext(ctx, t, theta); err != nil {
 			return it.Stats(), fmt.Errorf("flow: integrating to t = %g (k = %d): %w", t, k, err)
 		}
 		if err := fn(k, t, theta); err != nil {

@@ -29,10 +29,25 @@ type State struct {
 	GradNorm float64   // ‖∇E(θ_k)‖₂
 	Theta    []float64 // θ_k (read only)
 	Grad     []float64 // ∇E(θ_k) (read only)
+	// Ctx is the run's context. An observer that does long work (a
+	// spectrum measurement) passes it on, so that cancelling the run
+	// stops that work too; an observer error for which Stopped(Ctx, err)
+	// holds ends the run as cancelled, not as failed.
+	Ctx context.Context
+}
+
+// context returns s.Ctx, or context.Background() when it is nil (a State
+// made by hand).
+func (s *State) context() context.Context {
+	if s.Ctx == nil {
+		return context.Background()
+	}
+	return s.Ctx
 }
 
 // Observer is told about every state of a run, in order. Returning an error
-// stops the run; the error is returned by Run, wrapped.
+// stops the run; the error is returned by Run, wrapped, unless it is the
+// run's context's own (see State.Ctx).
 type Observer interface {
 	Observe(s *State) error
 }
@@ -67,11 +82,14 @@ var ErrBadSettings = errors.New("gd: invalid settings")
 
 // Run performs GD from theta0 (which is not modified) and calls every
 // observer at each state θ_0, …, θ_N. It returns an error only for invalid
-// settings, an observer's error, or a context error other than cancellation;
-// divergence and cancellation are reported in the Result.
+// settings or an observer's error; divergence and cancellation are reported
+// in the Result.
 //
-// The context is checked every 64 steps (θ₀ is always observed, so a
-// cancelled run still has a final state).
+// The context is checked before every step after θ₀ (θ₀ is always
+// observed, so a cancelled run still has a final state), and observers see
+// it (State.Ctx): when an observer stops because the context is done, the
+// run ends as cancelled at that state (the observers after it do not see
+// it, and its measurement may be missing).
 func Run(ctx context.Context, obj sim.Objective, theta0 []float64, s Settings, obs ...Observer) (Result, error) {
 	p := obj.Dim()
 	if len(theta0) != p {
@@ -92,9 +110,10 @@ func Run(ctx context.Context, obj sim.Objective, theta0 []float64, s Settings, o
 	theta := append([]float64(nil), theta0...)
 	grad := make([]float64, p)
 	var res Result
-	st := State{Theta: theta, Grad: grad}
+	st := State{Theta: theta, Grad: grad, Ctx: ctx}
+	done := ctx.Done()
 	for k := 0; ; k++ {
-		if k > 0 && k&63 == 0 && ctx.Err() != nil {
+		if k > 0 && isDone(done) {
 			res.Cancelled = true
 			break
 		}
@@ -110,13 +129,17 @@ func Run(ctx context.Context, obj sim.Objective, theta0 []float64, s Settings, o
 		st.Step, st.T, st.Loss, st.GradNorm = k, float64(k)*s.Eta, loss, gn
 		for _, o := range obs {
 			if err := o.Observe(&st); err != nil {
-				return res, fmt.Errorf("gd: observer at step %d: %w", k, err)
+				if !Stopped(ctx, err) {
+					return res, fmt.Errorf("gd: observer at step %d: %w", k, err)
+				}
+				res.Cancelled = true
+				break
 			}
 		}
 		ring.push(theta)
 		res.Steps = k
 		res.Final = State{Step: k, T: st.T, Loss: loss, GradNorm: gn}
-		if k == s.Steps {
+		if k == s.Steps || res.Cancelled {
 			break
 		}
 		for i, g := range grad {
@@ -131,6 +154,17 @@ func Run(ctx context.Context, obj sim.Objective, theta0 []float64, s Settings, o
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// isDone polls a context's Done channel (nil, never done, for
+// context.Background).
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
 
 // allFinite reports whether every value of x is finite: v − v is +0 for a
 // finite v and NaN for ±Inf and NaN, so the four running sums stay zero

@@ -1,6 +1,7 @@
 package gd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -27,8 +28,16 @@ type Eigen struct {
 // NewSpectrum).
 type Spectrum interface {
 	// Top returns the largest algebraic eigenvalues of ∇²E(θ), as many as
-	// the Spectrum was configured for.
-	Top(obj sim.Objective, theta []float64) (Eigen, error)
+	// the Spectrum was configured for. It stops early once ctx is done,
+	// with an error wrapping ctx.Err() (see Stopped).
+	Top(ctx context.Context, obj sim.Objective, theta []float64) (Eigen, error)
+}
+
+// Stopped reports whether err says that ctx ended the work that returned
+// it: ctx is done and err wraps its error. Call it with a non-nil error.
+func Stopped(ctx context.Context, err error) bool {
+	cerr := ctx.Err()
+	return cerr != nil && errors.Is(err, cerr)
 }
 
 // Row is one recorded state of a run.
@@ -50,8 +59,11 @@ type Row struct {
 }
 
 // Recorder is an Observer that keeps a trace of a run: a Row every Every
-// steps (and at the last step, see Finish), with the top Hessian
-// eigenvalues measured by Spectrum every SpectrumEvery steps. When Obj is a
+// steps, at every step where the top Hessian eigenvalues are measured by
+// Spectrum (every SpectrumEvery steps, whatever Every: no measurement is
+// dropped for want of a row) and at the last step (see Finish).
+// Measurements stop when the run's context (State.Ctx) is done: the
+// measurement in progress returns early and the run ends as cancelled. When Obj is a
 // sim.GradKeeper, the Recorder asks it, one step ahead, to keep the forward
 // pass of the gradient at an iterate it will measure next, so that the
 // measurement does not compute it again; nothing recorded changes. (θ₀ is
@@ -65,8 +77,8 @@ type Recorder struct {
 	// Every is the recording period in steps (≤ 0 means 1).
 	Every int
 	// SpectrumEvery is the measurement period in steps; 0 disables
-	// measurements. Measurements happen at multiples of SpectrumEvery that
-	// are also recorded rows.
+	// measurements. Measurements happen at the multiples of SpectrumEvery,
+	// each in a row of its own when Every does not record that step.
 	SpectrumEvery int
 	// Spectrum is the estimator; required when SpectrumEvery > 0.
 	Spectrum Spectrum
@@ -119,7 +131,8 @@ func (r *Recorder) Observe(s *State) error {
 		}
 		r.started, r.pending, r.failedAt = true, -1, -1
 	}
-	if err := r.completeCenter(s); err != nil {
+	ctx := s.context()
+	if err := r.completeCenter(ctx, s); err != nil {
 		return err
 	}
 	every := r.Every
@@ -127,11 +140,11 @@ func (r *Recorder) Observe(s *State) error {
 		every = 1
 	}
 	recorded := -1
-	if s.Step%every == 0 {
+	if s.Step%every == 0 || r.due(s.Step) {
 		recorded = len(r.Rows)
 		row := Row{Step: s.Step, T: s.T, Loss: s.Loss, GradNorm: s.GradNorm}
 		if r.due(s.Step) {
-			e, err := r.measureAt(s.Step, s.Theta)
+			e, err := r.measureAt(ctx, s.Step, s.Theta)
 			if err != nil {
 				return err
 			}
@@ -144,7 +157,7 @@ func (r *Recorder) Observe(s *State) error {
 		}
 		r.Rows = append(r.Rows, row)
 	}
-	if k := s.Step + 1; r.due(k) && k%every == 0 {
+	if k := s.Step + 1; r.due(k) {
 		// Keep θ_k when step k+1 will be measured: it is θ_{k−1} of that
 		// measurement's period-2 average.
 		if r.Center {
@@ -172,7 +185,7 @@ func (r *Recorder) due(k int) bool {
 
 // completeCenter completes the pending centre measurement of step k−1 once
 // θ_k is known.
-func (r *Recorder) completeCenter(s *State) error {
+func (r *Recorder) completeCenter(ctx context.Context, s *State) error {
 	if r.pending < 0 {
 		return nil
 	}
@@ -182,7 +195,7 @@ func (r *Recorder) completeCenter(s *State) error {
 	for i := range r.mid {
 		r.mid[i] = 0.25*(r.pendBefore[i]+s.Theta[i]) + 0.5*r.at[i]
 	}
-	e, err := r.measure(r.mid)
+	e, err := r.measure(ctx, r.mid)
 	if err != nil {
 		return err
 	}
@@ -201,8 +214,10 @@ func (r *Recorder) completeCenter(s *State) error {
 // Finish appends the final state of res when the recording period skipped
 // it, and measures its spectrum when measurements are enabled and the row
 // has none, so that the trace always ends with the final state and its
-// sharpness.
-func (r *Recorder) Finish(res Result) error {
+// sharpness. The measurement is skipped for a cancelled run, and stops
+// early (returning an error for which Stopped(ctx, err) holds) when ctx is
+// done.
+func (r *Recorder) Finish(ctx context.Context, res Result) error {
 	if len(res.Last) == 0 {
 		return nil
 	}
@@ -215,8 +230,8 @@ func (r *Recorder) Finish(res Result) error {
 		r.Rows = append(r.Rows, row)
 	}
 	last := &r.Rows[len(r.Rows)-1]
-	if r.SpectrumEvery > 0 && last.Eigen.Values == nil && !r.FailedAt(f.Step) {
-		e, err := r.measureAt(f.Step, f.Theta)
+	if r.SpectrumEvery > 0 && last.Eigen.Values == nil && !r.FailedAt(f.Step) && !res.Cancelled {
+		e, err := r.measureAt(ctx, f.Step, f.Theta)
 		if err != nil {
 			return err
 		}
@@ -230,20 +245,20 @@ func (r *Recorder) Finish(res Result) error {
 func (r *Recorder) FailedAt(k int) bool { return r.started && r.failedAt == k }
 
 // measureAt measures the iterate of step k, remembering a failure.
-func (r *Recorder) measureAt(k int, theta []float64) (Eigen, error) {
+func (r *Recorder) measureAt(ctx context.Context, k int, theta []float64) (Eigen, error) {
 	f := r.Failures.N
-	e, err := r.measure(theta)
+	e, err := r.measure(ctx, theta)
 	if r.Failures.N > f {
 		r.failedAt = k
 	}
 	return e, err
 }
 
-func (r *Recorder) measure(theta []float64) (Eigen, error) {
+func (r *Recorder) measure(ctx context.Context, theta []float64) (Eigen, error) {
 	if r.Spectrum == nil {
 		return Eigen{}, fmt.Errorf("gd: Recorder: SpectrumEvery = %d but no Spectrum set", r.SpectrumEvery)
 	}
-	e, err := r.Spectrum.Top(r.Obj, theta)
+	e, err := r.Spectrum.Top(ctx, r.Obj, theta)
 	switch {
 	case err == nil:
 		return e, nil

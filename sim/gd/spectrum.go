@@ -1,6 +1,7 @@
 package gd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -120,9 +121,9 @@ type TopVectorer interface {
 	TopVector() []float64
 }
 
-// estimated adapts a hessian.Estimator to Spectrum.
+// estimated adapts a hessian.ContextEstimator to Spectrum.
 type estimated struct {
-	est    hessian.Estimator
+	est    hessian.ContextEstimator
 	method string
 	top    []float64 // the last top eigenvector, or nil
 	buf    []float64 // its storage
@@ -137,9 +138,9 @@ func (e *estimated) Method() string { return e.method }
 // Top implements Spectrum. An estimate that stopped short of its tolerance
 // (a hessian.ConvergenceError) is returned without error: its residual says
 // how good it is.
-func (e *estimated) Top(obj sim.Objective, theta []float64) (Eigen, error) {
+func (e *estimated) Top(ctx context.Context, obj sim.Objective, theta []float64) (Eigen, error) {
 	e.top = nil
-	r, err := e.est.Estimate(sim.HessianAt(obj, theta))
+	r, err := e.est.EstimateContext(ctx, sim.HessianAt(obj, theta))
 	var ce *hessian.ConvergenceError
 	if err != nil && !(errors.As(err, &ce) && len(r.Top.Values) > 0) {
 		return Eigen{HVPs: r.HVPs}, err

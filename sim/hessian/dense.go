@@ -1,12 +1,11 @@
 package hessian
 
 import (
+	"context"
 	"math"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/lapack"
-	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/eoskit/eoskit/sim"
@@ -22,17 +21,21 @@ func Assemble(dst *mat.Dense, op sim.Operator) {
 	}
 	e := make([]float64, p)
 	col := make([]float64, p)
-	assemble(dst.RawMatrix(), op, e, col)
+	assemble(context.Background(), dst.RawMatrix(), op, e, col)
 }
 
 // assemble fills a (row-major, p×p) with the columns op(e_j); e and col are
-// scratch vectors of length p.
-func assemble(a blas64.General, op sim.Operator, e, col []float64) {
+// scratch vectors of length p. It stops, with an error wrapping ctx.Err(),
+// when ctx is done before a column.
+func assemble(ctx context.Context, a blas64.General, op sim.Operator, e, col []float64) error {
 	p := op.Dim()
 	for i := range e {
 		e[i] = 0
 	}
 	for j := 0; j < p; j++ {
+		if err := stopped(ctx); err != nil {
+			return err
+		}
 		e[j] = 1
 		op.Apply(e, col)
 		e[j] = 0
@@ -40,10 +43,11 @@ func assemble(a blas64.General, op sim.Operator, e, col []float64) {
 			a.Data[i*a.Stride+j] = v
 		}
 	}
+	return nil
 }
 
-// symmetrise writes (H+Hᵀ)/2 of the row-major p×p h into the upper triangle
-// of s and returns the asymmetry ‖H−Hᵀ‖_F/‖H‖_F (0 when H = 0).
+// symmetrise writes (H+Hᵀ)/2 of the row-major p×p h into s, both triangles,
+// and returns the asymmetry ‖H−Hᵀ‖_F/‖H‖_F (0 when H = 0).
 func symmetrise(s []float64, h blas64.General) float64 {
 	p := h.Rows
 	var num, den float64
@@ -54,6 +58,7 @@ func symmetrise(s []float64, h blas64.General) float64 {
 		for j := i + 1; j < p; j++ {
 			a, b := h.Data[i*h.Stride+j], h.Data[j*h.Stride+i]
 			s[i*p+j] = 0.5 * (a + b)
+			s[j*p+i] = s[i*p+j]
 			num += 2 * (a - b) * (a - b)
 			den += a*a + b*b
 		}
@@ -99,12 +104,16 @@ func Dense(op sim.Operator) (DenseResult, error) {
 }
 
 // DenseSolver is the dense path as an Estimator: it assembles the matrix
-// (p HVPs), symmetrises it and decomposes it with LAPACK's dsyev (the routine
-// under mat.EigenSym, called with preallocated workspace so that repeated
-// calls do not allocate). Its residuals are computed against the assembled,
-// unsymmetrised matrix, so they include the asymmetry of the HVP. Use it for
-// p up to a few hundred. Repeated calls do not allocate, except that for p
-// above about 128 dsyev's blocked updates run on gonum's parallel dgemm,
+// (p HVPs), symmetrises it and computes the wanted eigenpairs as LAPACK's
+// dsyevx does (Householder reduction to tridiagonal form, bisection,
+// inverse iteration for the wanted vectors only; see symEig), in steps
+// that EstimateContext can interrupt: it checks the context before every
+// HVP of the assembly and between the blocks of the eigensolver, each kept
+// well under a second at any size. Its residuals are computed against the
+// assembled, unsymmetrised matrix, so they include the asymmetry of the
+// HVP. Use it for p up to a few thousand (the reduction costs (4/3)p³
+// flops). Repeated calls do not allocate, except that for p above about 128
+// the back-transformation's blocked updates run on gonum's parallel dgemm,
 // which allocates goroutine bookkeeping (its results do not depend on
 // GOMAXPROCS: each block of the product is summed in a fixed order).
 //
@@ -114,21 +123,39 @@ type DenseSolver struct {
 	// both are zero Top is 1. Top+Bottom must not exceed p.
 	Top, Bottom int
 
-	p         int
-	h, s      []float64 // raw matrix and its symmetrisation / eigenvectors
-	vals      []float64
-	work      []float64
-	e, col, r []float64
-	out       outPairs
-	asym      float64
+	p      int
+	h, s   []float64 // raw matrix and its symmetrisation (then its reduction)
+	e, col []float64
+	vals   []float64 // wanted eigenvalues, ascending
+	eig    symEig
+	out    outPairs
+	asym   float64
+	ok     bool // the last estimate completed its reduction
 }
 
 // Asymmetry returns ‖H−Hᵀ‖_F/‖H‖_F of the matrix assembled by the last
 // Estimate.
 func (d *DenseSolver) Asymmetry() float64 { return d.asym }
 
+// CountAbove returns the number of eigenvalues of the symmetrised matrix of
+// the last completed estimate that exceed x (a Sturm count on its
+// tridiagonal form: exact for an x further than a small multiple of ε‖H‖
+// from every eigenvalue, and cheap: O(p)). It panics when no estimate has
+// completed.
+func (d *DenseSolver) CountAbove(x float64) int {
+	if !d.ok {
+		panic("hessian: DenseSolver.CountAbove before a completed Estimate")
+	}
+	return d.eig.countAbove(x)
+}
+
 // Estimate implements Estimator.
 func (d *DenseSolver) Estimate(op sim.Operator) (Result, error) {
+	return d.EstimateContext(context.Background(), op)
+}
+
+// EstimateContext implements ContextEstimator.
+func (d *DenseSolver) EstimateContext(ctx context.Context, op sim.Operator) (Result, error) {
 	p := op.Dim()
 	top, bot := d.Top, d.Bottom
 	if top == 0 && bot == 0 {
@@ -137,45 +164,71 @@ func (d *DenseSolver) Estimate(op sim.Operator) (Result, error) {
 	if top < 0 || bot < 0 || top+bot > p {
 		panic("hessian: DenseSolver: need 0 ≤ Top, Bottom and Top+Bottom ≤ p")
 	}
+	d.ok = false
 	if d.p != p {
 		d.p = p
 		d.h = make([]float64, p*p)
 		d.s = make([]float64, p*p)
-		d.vals = make([]float64, p)
 		d.e = make([]float64, p)
 		d.col = make([]float64, p)
-		d.r = make([]float64, p)
-		var q [1]float64
-		lapack64.Syev(lapack.EVCompute, blas64.Symmetric{N: p, Stride: p, Data: d.s, Uplo: blas.Upper}, d.vals, q[:], -1)
-		d.work = make([]float64, int(q[0]))
 	}
+	nw := top + bot
+	if cap(d.vals) < nw {
+		d.vals = make([]float64, nw)
+	}
+	d.vals = d.vals[:nw]
+	d.eig.ensure(p, nw)
 	h := blas64.General{Rows: p, Cols: p, Stride: p, Data: d.h}
-	assemble(h, op, d.e, d.col)
+	if err := assemble(ctx, h, op, d.e, d.col); err != nil {
+		return Result{}, err
+	}
 	d.asym = symmetrise(d.s, h)
 	for _, v := range d.h {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return Result{HVPs: p}, &NumericalError{Method: "DenseSolver", What: "operator returned a non-finite value"}
 		}
 	}
-	if !lapack64.Syev(lapack.EVCompute, blas64.Symmetric{N: p, Stride: p, Data: d.s, Uplo: blas.Upper}, d.vals, d.work, len(d.work)) {
-		return Result{HVPs: p}, &NumericalError{Method: "DenseSolver", What: "dsyev failed"}
+	if err := d.eig.reduce(ctx, d.s); err != nil {
+		return Result{HVPs: p}, err
+	}
+	d.ok = true
+	// The wanted eigenvalues in ascending order: the bottom ones, then the
+	// top ones; the extreme ones also give the norm.
+	for k := 0; k < bot; k++ {
+		d.vals[k] = d.eig.value(k)
+	}
+	for k := 0; k < top; k++ {
+		d.vals[bot+k] = d.eig.value(p - top + k)
+	}
+	lo, hi := d.vals[0], d.vals[nw-1]
+	if bot == 0 {
+		lo = d.eig.value(0)
+	}
+	if top == 0 {
+		hi = d.eig.value(p - 1)
+	}
+	norm := math.Max(math.Abs(lo), math.Abs(hi))
+	if err := d.eig.vectors(ctx, d.vals); err != nil {
+		return Result{HVPs: p}, err
 	}
 	d.out.ensure(p, top, bot)
-	y := d.col
-	norm := math.Max(math.Abs(d.vals[0]), math.Abs(d.vals[p-1]))
-	for k := 0; k < top+bot; k++ {
-		j := p - 1 - k // eigenvalue index, ascending order
-		if k >= top {
-			j = k - top
+	y, r := d.col, d.e
+	for j := 0; j < nw; j++ {
+		if err := stopped(ctx); err != nil {
+			return Result{HVPs: p}, err
 		}
 		for i := 0; i < p; i++ {
-			y[i] = d.s[i*p+j]
+			y[i] = d.eig.z[i*nw+j]
 		}
 		lam := d.vals[j]
 		// r = H_raw y − λ y.
-		copy(d.r, y)
-		blas64.Gemv(blas.NoTrans, 1, h, vec(y), -lam, vec(d.r))
-		d.out.set(k < top, k, k-top, lam, nrm2(d.r), y)
+		copy(r, y)
+		blas64.Gemv(blas.NoTrans, 1, h, vec(y), -lam, vec(r))
+		if j < bot {
+			d.out.set(false, 0, j, lam, nrm2(r), y)
+		} else {
+			d.out.set(true, nw-1-j, 0, lam, nrm2(r), y)
+		}
 	}
 	res := d.out.result(top, bot)
 	res.Norm = norm

@@ -1,6 +1,7 @@
 package hessian
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -52,6 +53,7 @@ const breakdownFactor = 64
 //     computed explicitly.
 type engine struct {
 	op         sim.Operator
+	ctx        context.Context // checked before every HVP (addVector)
 	p, mmax    int
 	v, w       []float64 // mmax rows of length p
 	nl, na     int
@@ -156,6 +158,7 @@ func (e *engine) ensure(p, mmax int) {
 
 func (e *engine) reset(op sim.Operator, rng *rand.Rand, maxHVPs int) {
 	e.op, e.rng, e.maxHVPs = op, rng, maxHVPs
+	e.ctx = context.Background()
 	e.nl, e.na = 0, 0
 	e.haveF, e.beta, e.fFrom = false, 0, -1
 	e.hvps, e.normEst, e.restarts, e.checks = 0, 0, 0, 0
@@ -283,6 +286,9 @@ func (e *engine) addVector(x []float64, wantF bool) error {
 	j := e.nl + e.na
 	vj, wj := e.row(e.v, j), e.row(e.w, j)
 	copy(vj, x)
+	if err := stopped(e.ctx); err != nil {
+		return err
+	}
 	e.op.Apply(vj, wj)
 	e.hvps++
 	if !e.finite(wj) {

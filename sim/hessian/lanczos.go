@@ -1,6 +1,7 @@
 package hessian
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 
@@ -169,12 +170,18 @@ func Lanczos(op sim.Operator, s Settings) (Result, error) {
 
 // Estimate implements Estimator.
 func (l *LanczosSolver) Estimate(op sim.Operator) (Result, error) {
+	return l.EstimateContext(context.Background(), op)
+}
+
+// EstimateContext implements ContextEstimator.
+func (l *LanczosSolver) EstimateContext(ctx context.Context, op sim.Operator) (Result, error) {
 	p := op.Dim()
 	s, mmax := l.Settings.resolved(p, "Lanczos")
 	e := &l.eng
 	e.useKernel(s.Kernel)
 	e.ensure(p, mmax)
 	e.reset(op, l.rng.get(s.Rand, true), s.MaxHVPs)
+	e.ctx = ctx
 	x := e.x
 	if s.Start != nil {
 		if len(s.Start) != p {

@@ -1,6 +1,7 @@
 package hessian
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 
@@ -68,6 +69,11 @@ func Power(op sim.Operator, s PowerSettings) (Result, error) {
 
 // Estimate implements Estimator; it returns Top only.
 func (ps *PowerSolver) Estimate(op sim.Operator) (Result, error) {
+	return ps.EstimateContext(context.Background(), op)
+}
+
+// EstimateContext implements ContextEstimator.
+func (ps *PowerSolver) EstimateContext(ctx context.Context, op sim.Operator) (Result, error) {
 	s := ps.Settings
 	if s.Tol == 0 {
 		s.Tol = DefaultTol
@@ -104,6 +110,9 @@ func (ps *PowerSolver) Estimate(op sim.Operator) (Result, error) {
 		probe = true
 	)
 	for {
+		if err := stopped(ctx); err != nil {
+			return Result{HVPs: hvps}, err
+		}
 		op.Apply(x, y)
 		hvps++
 		if !finite(y) {

@@ -1,6 +1,7 @@
 package hessian
 
 import (
+	"context"
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
@@ -17,6 +18,19 @@ type Estimator interface {
 	// *ConvergenceError (fewer pairs than asked for when the HVP budget ran
 	// out before the Krylov space had that many vectors).
 	Estimate(op sim.Operator) (Result, error)
+}
+
+// A ContextEstimator is an Estimator that can be stopped: EstimateContext
+// is Estimate, except that once ctx is done it returns early with an error
+// wrapping ctx.Err() (test it with errors.Is(err, context.Canceled)). The
+// estimators of this package check the context before every
+// Hessian-vector product, and DenseSolver also between the blocks of its
+// eigensolver, so a cancellation is seen within one HVP or a fraction of a
+// second of dense work. DenseSolver, LanczosSolver, PowerSolver and Tracker
+// implement it.
+type ContextEstimator interface {
+	Estimator
+	EstimateContext(ctx context.Context, op sim.Operator) (Result, error)
 }
 
 // Pairs holds eigenpairs from one end of the spectrum, most extreme first.

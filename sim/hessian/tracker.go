@@ -1,6 +1,7 @@
 package hessian
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 
@@ -237,6 +238,12 @@ func (tr *Tracker) cacheBack(j int) *specCache {
 // Estimate implements Estimator. Each call takes the operator at the new
 // point; the result aliases the tracker's workspace until the next call.
 func (tr *Tracker) Estimate(op sim.Operator) (Result, error) {
+	return tr.EstimateContext(context.Background(), op)
+}
+
+// EstimateContext implements ContextEstimator. A stopped estimate leaves
+// the tracker as it was before the call.
+func (tr *Tracker) EstimateContext(ctx context.Context, op sim.Operator) (Result, error) {
 	p := op.Dim()
 	ts := tr.Settings
 	if ts.MaxKrylov == 0 {
@@ -278,6 +285,7 @@ func (tr *Tracker) Estimate(op sim.Operator) (Result, error) {
 	e.useKernel(s.Kernel)
 	e.ensure(p, mmax)
 	e.reset(op, tr.rr, s.MaxHVPs)
+	e.ctx = ctx
 	e.prec, e.merge = nil, nil
 	tr.merger.w.ensure(ncap + mmax)
 	if len(e.pc) < 2*ncap {

@@ -1,6 +1,7 @@
 package ode
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -316,6 +317,15 @@ func (it *Integrator) Step() error {
 // step. It returns an error wrapping ErrTerminated when a terminal event
 // ended the integration before t.
 func (it *Integrator) Until(t float64, dst []float64) error {
+	return it.UntilContext(context.Background(), t, dst)
+}
+
+// UntilContext is Until, checking ctx before every step: once ctx is done it
+// returns an error wrapping ctx.Err(), and the integrator stays where it
+// was (a later call may go on). Long integrations (flows between samples far
+// apart, stiff problems) use it so that a cancellation is seen within one
+// step.
+func (it *Integrator) UntilContext(ctx context.Context, t float64, dst []float64) error {
 	if len(dst) != it.n {
 		panic(fmt.Sprintf("ode: Until: len(dst) = %d, want %d", len(dst), it.n))
 	}
@@ -331,9 +341,15 @@ func (it *Integrator) Until(t float64, dst []float64) error {
 	if math.IsNaN(t) || it.dir*(t-it.tPrev) < 0 {
 		return fmt.Errorf("ode: Until(%g) precedes the last step [%g, %g]", t, it.tPrev, it.t)
 	}
+	done := ctx.Done()
 	for it.dir*(t-it.t) > 0 {
 		if it.done {
 			return fmt.Errorf("ode: y(%g) unavailable: %w at t = %g", t, ErrTerminated, it.t)
+		}
+		select {
+		case <-done:
+			return fmt.Errorf("ode: stopped at t = %g: %w", it.t, ctx.Err())
+		default:
 		}
 		if err := it.Step(); err != nil {
 			return err

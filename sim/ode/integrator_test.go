@@ -1,6 +1,7 @@
 package ode_test
 
 import (
+	"context"
 	"errors"
 	"math"
 	"slices"
@@ -502,5 +503,46 @@ func TestDenseBasis(t *testing.T) {
 		if math.Abs(dst[j]-want[j]) > 8*0x1p-53*want[j] {
 			t.Errorf("m_%d(0.3) = %v, want %v", j, dst[j], want[j])
 		}
+	}
+}
+
+// TestUntilContext: an integration stops before its next step once its
+// context is done (the stiff flows of large models can take many steps
+// between two samples), with an error wrapping context.Canceled, and a later
+// call goes on from where it stopped to the same result as an uninterrupted
+// integration. Until itself never checked a context.
+func TestUntilContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	evals := 0
+	f := func(_ float64, y, dy []float64) {
+		evals++
+		if evals == 100 {
+			cancel()
+		}
+		dy[0] = -y[0]
+	}
+	const h = 1e-4 // 10⁴ Euler steps of one evaluation each to t = 1
+	it := ode.NewIntegrator(ode.Euler())
+	if err := it.Init(ode.Problem{F: f, Y0: []float64{1}, T1: 1}, ode.Fixed{H: h}, ode.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	y := make([]float64, 1)
+	err := it.UntilContext(ctx, 1, y)
+	if !errors.Is(err, context.Canceled) || evals != 100 {
+		t.Fatalf("error %v after %d evaluations; want context.Canceled after the 100th", err, evals)
+	}
+	if err := it.UntilContext(context.Background(), 1, y); err != nil {
+		t.Fatal(err)
+	}
+	ref := ode.NewIntegrator(ode.Euler())
+	if err := ref.Init(ode.Problem{F: func(_ float64, y, dy []float64) { dy[0] = -y[0] }, Y0: []float64{1}, T1: 1}, ode.Fixed{H: h}, ode.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float64, 1)
+	if err := ref.Until(1, want); err != nil {
+		t.Fatal(err)
+	}
+	if y[0] != want[0] {
+		t.Errorf("y(1) = %v after an interruption, %v without; want the same steps", y[0], want[0])
 	}
 }

@@ -1,11 +1,11 @@
 """Prints the expected values of anchor_test.go from the Python anchors.
 
-Run: /usr/bin/python3 sim/data/testdata/anchor_values.py /work/shared/anchors
+Run: /usr/bin/python3 sim/data/testdata/anchor_values.py /path/to/anchors
 The numbers are printed with repr(), which round-trips float64 exactly.
 """
 import sys
 
-sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else "/work/shared/anchors")
+sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else "anchors")
 import common as C  # noqa: E402
 import numpy as np  # noqa: E402
 
