@@ -210,9 +210,9 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	return r, nil
 }
 
-// Cancelled reports whether the run was interrupted, in GD or in a flow
-// integrated after it (a flow then has fewer samples or none, and the flows
-// after it are missing).
+// Cancelled reports whether the run was interrupted, in GD, in a
+// measurement after it, or in a flow (which then has fewer samples or none;
+// the flows after it are missing).
 func (r *Result) Cancelled() bool {
 	if r.GD.Cancelled || r.stopped {
 		return true
@@ -222,7 +222,7 @@ func (r *Result) Cancelled() bool {
 			return true
 		}
 	}
-	return len(r.Flows) < len(r.Exp.Spec.Flows)
+	return false
 }
 
 // spikeFloor is the smallest spike height counted on GD's run: 10⁻³ of its
