@@ -41,10 +41,10 @@ func (r *Result) Plots() (map[string]*figure, error) {
 	var amp, free *figure
 	if period2 {
 		amp = newFigure(fmt.Sprintf("%s: oscillation amplitude |a|", s.Name), stepLabel, "|a|", logAxis, zoom)
-		amp.add(measuredLine("GD: |a(k)| = |θ(k) − θ̄(k)|", gdc.steps, gdc.amp, gdStyle()))
+		amp.add(measuredLine("GD: |a(k)|, a(k) = ±(θ(k) − centre(k))", gdc.steps, gdc.amp, gdStyle()))
 		free = newFigure(fmt.Sprintf("%s: free energy F", s.Name), stepLabel, "F", logAxis, zoom)
 		free.add(measuredLine("GD: model A's F at GD's state", gdc.steps, gdc.free, gdStyle()))
-		free.add(measuredLine("GD: second-order F(θ̄, aaᵀ)", gdc.steps, gdc.free2, centreStyle()))
+		free.add(measuredLine("GD: second-order F(centre, aaᵀ)", gdc.steps, gdc.free2, centreStyle()))
 		figs["amplitude"], figs["free_energy"] = amp, free
 	}
 	var flowSharp []series
