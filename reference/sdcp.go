@@ -35,7 +35,8 @@ const sdcpSuiteMaxK = 4
 //   - k ≤ 4, every rank r of the solution: instances built from their
 //     answer (X* = VYVᵀ and A⁺* = V⊥ZV⊥ᵀ with Y, Z ≻ 0 and a positive
 //     definite Gram matrix, so X* is the unique solution), including
-//     X* = 0 and interior solutions;
+//     X* = 0 and interior solutions; Result.Rank and Result.Binding must be
+//     r (Y, Z ≻ 0: strict complementarity);
 //   - k ≤ 4: random instances, with a Gram matrix of random vectors in a
 //     space of fewer dimensions than pairs (𝒢 singular, X not unique) and
 //     without, against an independent solution of the quadratic program by
@@ -334,6 +335,9 @@ func sdcpConstructed(t *testing.T, newSolver func() sdcp.Solver, maxK int, tol, 
 				p, xs, _ := sdcpMakeFromAnswer(rng, k, r, spread)
 				x, res := sdcpSolve(t, s, "constructed", p, make([]float64, k*k))
 				c := sdcpKKT(t, "constructed", p, x, kktTol)
+				if res.Rank != r || res.Binding != r {
+					t.Errorf("k=%d rank %d #%d: Result.Rank = %d, Binding = %d (want %d for both: strict complementarity)", k, r, trial, res.Rank, res.Binding, r)
+				}
 				// Uniqueness: ‖X − X*‖ ≤ ‖𝒢̂⁻¹‖·(residual in A⁺ units),
 				// with ‖𝒢̂⁻¹‖ ≤ κ(𝒢̂)/‖𝒢̂‖. κ ≤ ~1e4 for these Gram matrices
 				// of m+3 random vectors scaled by at most 10, so the

@@ -1,21 +1,39 @@
 package sdcp
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
+
+// EigSym computes the eigendecomposition of the symmetric n×n matrix a
+// (row-major; overwritten) by the cyclic Jacobi method the solvers use: w
+// receives the eigenvalues (unordered) and the columns of v (row-major n×n,
+// may be nil) the orthonormal eigenvectors. It is meant for the tiny
+// matrices of the central flow (n ≤ 10) and does not allocate (with v nil
+// it needs no scratch beyond a).
+func EigSym(n int, a, w, v []float64) {
+	if len(a) < n*n || len(w) < n || (v != nil && len(v) < n*n) {
+		panic(fmt.Sprintf("sdcp: EigSym of order %d with len(a) = %d, len(w) = %d, len(v) = %d", n, len(a), len(w), len(v)))
+	}
+	symEig(n, a, w, v)
+}
 
 // symEig computes the eigendecomposition of the symmetric n×n matrix a
 // (row-major; overwritten) by the cyclic Jacobi method: w receives the
-// eigenvalues (unordered) and the columns of v (row-major n×n) the
-// orthonormal eigenvectors, a = V diag(w) Vᵀ. Jacobi is the method of
+// eigenvalues (unordered) and the columns of v (row-major n×n; nil: not
+// accumulated) the orthonormal eigenvectors, a = V diag(w) Vᵀ. Jacobi is the method of
 // choice for the tiny matrices here (n ≤ 10 for k ≤ 4): it is simple,
 // allocation-free and backward stable (the eigenvalues are exact for a
 // matrix within a few ulps of ‖a‖ of the input), and converges
 // quadratically, in a handful of sweeps.
 func symEig(n int, a, w, v []float64) {
-	for i := range n * n {
-		v[i] = 0
-	}
-	for i := range n {
-		v[i*n+i] = 1
+	if v != nil {
+		for i := range n * n {
+			v[i] = 0
+		}
+		for i := range n {
+			v[i*n+i] = 1
+		}
 	}
 	for sweep := 0; sweep < 64; sweep++ {
 		rotated := false
@@ -57,10 +75,12 @@ func symEig(n int, a, w, v []float64) {
 					a[q*n+k] = s*apk + c*aqk
 				}
 				a[p*n+q], a[q*n+p] = 0, 0
-				for k := range n { // v ← vJ
-					vkp, vkq := v[k*n+p], v[k*n+q]
-					v[k*n+p] = c*vkp - s*vkq
-					v[k*n+q] = s*vkp + c*vkq
+				if v != nil {
+					for k := range n { // v ← vJ
+						vkp, vkq := v[k*n+p], v[k*n+q]
+						v[k*n+p] = c*vkp - s*vkq
+						v[k*n+q] = s*vkp + c*vkq
+					}
 				}
 			}
 		}

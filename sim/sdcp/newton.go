@@ -478,13 +478,19 @@ func (w *workspace) kkt(p *Problem, x []float64, res *Result) {
 	// Primal: negative eigenvalues of X.
 	copy(w.wa, x)
 	symEig(k, w.wa, w.we, w.wv)
-	var neg float64
+	var neg, top float64
 	for _, e := range w.we {
 		if e < 0 {
 			neg += e * e
 		}
+		top = math.Max(top, e)
 	}
 	res.Primal = math.Sqrt(neg)
+	for _, e := range w.we {
+		if top > 0 && e > RankTol*top {
+			res.Rank++
+		}
+	}
 	// A⁺ = smat(𝒢̂x + b) in pair coordinates.
 	w.svec(x, w.x)
 	w.grad(w.x, w.g)
@@ -499,6 +505,9 @@ func (w *workspace) kkt(p *Problem, x []float64, res *Result) {
 	for _, e := range w.we {
 		if e < 0 {
 			neg += e * e
+		}
+		if e <= RankTol*res.Scale {
+			res.Binding++
 		}
 	}
 	res.Dual = math.Sqrt(neg)

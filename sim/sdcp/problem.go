@@ -36,9 +36,25 @@ type Result struct {
 	// returned X (zero exactly at a solution), and Scale the scale it is
 	// compared with: ‖A₀ + SC‖_F + ‖𝒢̂‖₂·‖X‖_F, the size of the terms of A⁺.
 	Residual, Scale float64
+	// Rank is the number of eigenvalues of X above RankTol times the
+	// largest (0 for X = 0). When 𝒢 is singular X, and so its rank, need
+	// not be unique (two uncoupled directions at the threshold can
+	// oscillate independently, rank 2, or in phase, rank 1, at the same
+	// cost).
+	Rank int
+	// Binding is the dimension of the null space of A⁺ (eigenvalues at
+	// most RankTol·Scale): the number of directions held at the threshold,
+	// which is unique because A⁺ is. It is at least Rank.
+	Binding int
 	// Converged reports Residual ≤ Tol·Scale.
 	Converged bool
 }
+
+// RankTol is the relative size below which an eigenvalue of X does not
+// count in Result.Rank. A solve to the default tolerance leaves the
+// eigenvalues that vanish at the solution at about DefaultTol times the
+// scale; 1e-8 separates them from real oscillations with room.
+const RankTol = 1e-8
 
 // Solver solves SDCPs.
 type Solver interface {
@@ -138,6 +154,12 @@ func (Scalar) Solve(p *Problem, x []float64) (Result, error) {
 	q := 0.5 * p.S * p.Gram[0]
 	ap := b + q*v
 	res := Result{Converged: true, Scale: math.Abs(b) + q*v}
+	if v > 0 {
+		res.Rank = 1
+	}
+	if math.Abs(ap) <= RankTol*res.Scale {
+		res.Binding = 1
+	}
 	res.Dual = math.Max(-ap, 0)
 	res.Comp = math.Abs(v * ap)
 	if v > 0 {
