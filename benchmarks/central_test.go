@@ -11,8 +11,12 @@ import (
 )
 
 // centralSteps is the window of BenchmarkCentralFlow: the anchor run's 2000
-// GD steps, or EOSKIT_CENTRAL_STEPS (a shorter window for a quick look).
+// GD steps, or EOSKIT_CENTRAL_STEPS (a shorter window for a quick look), or
+// 4 steps under -short (make bench-smoke runs every benchmark once).
 func centralSteps(b *testing.B) int {
+	if testing.Short() {
+		return 4
+	}
 	if s := os.Getenv("EOSKIT_CENTRAL_STEPS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
