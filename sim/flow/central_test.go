@@ -8,7 +8,9 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/eoskit/eoskit/reference"
 	"github.com/eoskit/eoskit/sim"
+	"github.com/eoskit/eoskit/sim/data"
 	"github.com/eoskit/eoskit/sim/flow"
 	"github.com/eoskit/eoskit/sim/gd"
 	"github.com/eoskit/eoskit/sim/hessian"
@@ -830,4 +832,77 @@ func TestCentralFrozenExact(t *testing.T) {
 			}
 		}
 	}
+}
+
+// smallAnchorNet is a two-layer tanh network (mean-field, m = 64) on the
+// anchors' random labels with n = 100, d = 8 (p = 576 > CentralDenseMaxDim:
+// the flow uses the warm-started Tracker), its initialisation and
+// η = 1.5/λ_max(θ₀), as experiment anchor-eos at a smaller size.
+func smallAnchorNet(t *testing.T) (*model.TwoLayer, []float64, float64) {
+	t.Helper()
+	set, err := data.Anchor(100, 8, data.AnchorRandom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := model.NewTwoLayer(model.TwoLayerConfig{Width: 64, Activation: model.Tanh, Scaling: model.MeanField, Outputs: 1, N: set.N, D: set.D, X: set.X, Y: set.Y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := data.AnchorInit(64, 8)
+	res, err := hessian.NewLanczosSolver(hessian.Settings{Top: 1, Tol: 1e-10}).Estimate(sim.HessianAt(net, theta))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net, theta, 1.5 / res.Top.Values[0]
+}
+
+// TestCentralTwoLayer: on a two-layer network with the Tracker the central
+// flow reaches the EoS (directions become active and the sharpness is then
+// held at 2/η: each Euler step lands on the linearised constraint, so the
+// sharpness misses it by the step's second-order term, largest while the
+// flow is fast after the join; measured |ηS/2 − 1| ≤ 1.4·10⁻⁴ at h = η/2,
+// 2·10⁻⁵ at η/4, asserted ≤ 3·10⁻⁴ from the 20th active sample on), E never
+// increases, and the result is bit-identical with GOMAXPROCS 1 and 2 (the
+// kernels, the tracker and the solver do not depend on the thread count).
+func TestCentralTwoLayer(t *testing.T) {
+	net, theta0, eta := smallAnchorNet(t)
+	steps := 150
+	if testing.Short() {
+		steps = 80
+	}
+	run := func() []float64 {
+		c, err := flow.NewCentral(net, eta, flow.CentralSettings{MaxDim: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []float64
+		prevE := math.Inf(1)
+		active := 0
+		st, err := c.Sample(context.Background(), theta0, flow.Grid{Eta: eta, Steps: steps, Every: 1}, func(s *flow.CentralSample) error {
+			if s.Loss > prevE*(1+1e-13) {
+				t.Errorf("k = %d: E rose from %.17g to %.17g", s.Step, prevE, s.Loss)
+			}
+			prevE = s.Loss
+			if s.Active > 0 {
+				active++
+				if active > 20 && math.Abs(s.Sharpness*eta/2-1) > 3e-4 {
+					t.Errorf("k = %d: active, ηS/2 = %.9g", s.Step, s.Sharpness*eta/2)
+				}
+			}
+			out = append(out, s.Loss, s.PredLoss, s.TraceSigma, s.Sharpness)
+			if s.Step == steps {
+				out = append(out, s.Theta...)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if active < 20 {
+			t.Errorf("only %d active samples of %d", active, steps+1)
+		}
+		t.Logf("two-layer m = 64: %d active samples; %+v", active, st)
+		return out
+	}
+	reference.GOMAXPROCSIndependent(t, run)
 }
