@@ -22,8 +22,9 @@ type CentralSettings struct {
 	// the complementarity problem (default 0.05). A candidate whose
 	// eigenvalue is below 2/η gets no oscillation unless it would reach
 	// 2/η within about Tau, so the margin changes nothing as long as no
-	// eigenvalue climbs by 2·Margin/η within Tau; it only bounds the
-	// number of third-derivative products, k(k+1)/2 per refresh.
+	// eigenvalue climbs by 2·Margin/η within Tau (or within a refresh
+	// interval); it only bounds the number of third-derivative products,
+	// k(k+1)/2 per refresh.
 	Margin float64
 	// Substeps is the number of Euler steps per GD step (default 2): the
 	// step is h = η/Substeps. It must be at least 2: with h = η the stable
@@ -51,7 +52,8 @@ type CentralSettings struct {
 	// always fresh.
 	Refresh    int
 	RefreshTol float64
-	// EigenTol is the relative residual of the eigenpairs (default 1e-8).
+	// EigenTol is the relative residual of the eigenpairs of the default
+	// Tracker (default 1e-8; the dense path is exact to rounding).
 	EigenTol float64
 	// Estimator computes the top eigenpairs; it must return at least
 	// MaxDim of them with vectors. Nil means a hessian.DenseSolver for
@@ -341,7 +343,8 @@ func (c *Central) Settings() CentralSettings { return c.s }
 // Dim returns the number of parameters.
 func (c *Central) Dim() int { return c.p }
 
-// Stats returns the costs so far (counters accumulate over calls).
+// Stats returns the costs since the last Sample began (Evaluate calls add
+// to them).
 func (c *Central) Stats() CentralStats {
 	st := c.stats
 	st.Grads, st.HVPs, st.Thirds = c.obj.N.Grad, c.hop.n, c.thirds
