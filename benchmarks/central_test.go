@@ -2,12 +2,15 @@ package benchmarks
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strconv"
 	"testing"
 
+	"github.com/eoskit/eoskit/sim"
 	"github.com/eoskit/eoskit/sim/experiment"
 	"github.com/eoskit/eoskit/sim/flow"
+	"github.com/eoskit/eoskit/sim/kernel"
 )
 
 // centralSteps is the window of BenchmarkCentralFlow: the anchor run's 2000
@@ -113,6 +116,40 @@ func BenchmarkCentralFlow(b *testing.B) {
 			b.ReportMetric(float64(st.Thirds)/n, "thirds/gd-step")
 			b.ReportMetric(float64(st.Refreshes)/n, "refreshes/gd-step")
 			b.ReportMetric(float64(st.MaxActive), "max-active")
+		})
+	}
+}
+
+// BenchmarkTwoLayerThird is one contracted third derivative ∇³E[u, u] of
+// the anchors' network (the central flow needs k(k+1)/2 of them per
+// refresh), beside a gradient and a cached Hessian-vector product in the
+// same run, so that their ratio (robust to the machine's load) gives the
+// cost model of the central flow: a refresh costs HVPs·t_hvp +
+// thirds·t_third, an Euler step t_grad.
+func BenchmarkTwoLayerThird(b *testing.B) {
+	be := kernel.Default()
+	for _, m := range []int{64, 512} {
+		net, theta, v := twoLayerAnchor(b, m, be)
+		out := make([]float64, net.Dim())
+		b.Run(fmt.Sprintf("impl=%s/shape=m%d/op=third", be.Name(), m), func(b *testing.B) {
+			net.Third(theta, v, v, out)
+			b.ReportAllocs()
+			for b.Loop() {
+				net.Third(theta, v, v, out)
+			}
+		})
+		b.Run(fmt.Sprintf("impl=%s/shape=m%d/op=grad", be.Name(), m), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				net.Grad(theta, out)
+			}
+		})
+		b.Run(fmt.Sprintf("impl=%s/shape=m%d/op=hvp", be.Name(), m), func(b *testing.B) {
+			op := sim.HessianAt(net, theta)
+			b.ReportAllocs()
+			for b.Loop() {
+				op.Apply(v, out)
+			}
 		})
 	}
 }
