@@ -39,6 +39,10 @@ type SelfStabOnset struct {
 	SelfStab
 	// Sharpness is S(θ) and Y = S − 2/η.
 	Sharpness, Y float64
+	// U is the unit top eigenvector at θ. Measured at GD's period-2 centre
+	// θ̄_k, the oscillation variance that starts the loop (Loop's s0) is
+	// (U·(θ_k − θ̄_k))².
+	U []float64
 }
 
 // SelfStabAt measures α = −∇E·∇S and β = ‖∇S‖² at θ for step size eta, with
@@ -90,7 +94,7 @@ func SelfStabAt(obj sim.Objective, theta []float64, eta float64, est hessian.Est
 	s := res.Top.Values[0]
 	return SelfStabOnset{
 		SelfStab:  SelfStab{Alpha: -cdot(g, gs), Beta: cdot(gs, gs), Eta: eta},
-		Sharpness: s, Y: s - 2/eta,
+		Sharpness: s, Y: s - 2/eta, U: u,
 	}, nil
 }
 
