@@ -11,4 +11,17 @@
 // A right-hand side costs one evaluation of the objective's derivatives per
 // call (one gradient for the gradient flow); wrap the objective in
 // sim.Counted to count them.
+//
+// Central is the central flow of Cohen, Damian, Talwalkar, Kolter and Lee
+// (ICLR 2025) [L], math.md §5: gradient flow projected so that the top
+// eigenvalues stay at or below 2/η, with the oscillation covariance Σ from a
+// semidefinite complementarity problem on up to MaxDim unstable directions
+// (package sdcp), eigenvectors from hessian's warm-started Tracker and the
+// models' exact third derivatives. It is integrated by explicit Euler steps
+// with the reference code's stabilising A₀ term (first order, verified
+// against closed forms), and sampled on the GD grid with its predictions of
+// the time-averaged loss and gradient norm (Central.Sample). SelfStab is the
+// self-stabilisation reduced system of Damian, Nichani and Lee (ICLR 2023)
+// [L] with its invariant and loop, and FirstGDLoop reads GD's first
+// self-stabilisation loop from a trace, for comparison.
 package flow

@@ -16,18 +16,6 @@ import (
 	"github.com/eoskit/eoskit/sim/ode"
 )
 
-// mfEoS is the design notes' MF-EoS instance (§2.3): deep matrix
-// factorisation d = 2, L = 3, target diag(5.2, 1), η = 0.077, and its
-// deterministic θ₀.
-func mfEoS(t *testing.T) (*model.MatFact, []float64, float64) {
-	t.Helper()
-	m, err := model.NewMatFact(3, 2, []float64{5.2, 0, 0, 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, []float64{0.3, 0.1, -0.1, 0.2, 0.2, -0.1, 0.15, 0.25, 0.25, 0.05, 0.1, -0.2}, 0.077
-}
-
 // gdCycle runs GD for n steps and returns the centre and amplitude of its
 // last two iterates, θ_N = θ̄ + a, θ_{N−1} = θ̄ − a.
 func gdCycle(t *testing.T, obj sim.Objective, theta0 []float64, eta float64, n int) (center, amp []float64) {
@@ -225,7 +213,8 @@ func TestModelBMatchesModelAOnCubic(t *testing.T) {
 // below 1% of the leading one, and round-off, 1e-15 of O(1) terms, below
 // 1e-4 of the smallest difference measured).
 func TestModelBRank1Order(t *testing.T) {
-	obj, theta, eta := mfEoS(t)
+	obj, theta := mfEoS(t)
+	eta := mfEta
 	rng := rand.New(rand.NewPCG(3, 4))
 	dir := make([]float64, len(theta))
 	for i := range dir {
@@ -265,7 +254,8 @@ func TestModelBRank1Order(t *testing.T) {
 func TestModelATwoCycleIsStationary(t *testing.T) {
 	quartic := model.NewQuartic()
 	m, a := reference.QuarticCycleCenter(1.1)
-	mf, th0, eta := mfEoS(t)
+	mf, th0 := mfEoS(t)
+	eta := mfEta
 	c, amp := gdCycle(t, mf, th0, eta, 20000)
 	for _, tc := range []struct {
 		name string
@@ -379,7 +369,8 @@ func TestModelAStationaryIsTwoCycle(t *testing.T) {
 // truncation h²/6·|F”'| and the solution's error tol/h, both below 1e-6
 // relative here; asserted to 1e-5 of the larger of the two terms.
 func TestEnergyIdentities(t *testing.T) {
-	mf, th0, eta := mfEoS(t)
+	mf, th0 := mfEoS(t)
+	eta := mfEta
 	valley, _ := model.NewValley(1, 0.01)
 	rng := rand.New(rand.NewPCG(5, 6))
 	randVec := func(n int, s float64) []float64 {
@@ -436,7 +427,8 @@ func TestEnergyIdentities(t *testing.T) {
 // loss unchanged and turns Q' into Q'O (design notes §8), to round-off
 // (1e-13 relative).
 func TestModelBOrthogonalInvariance(t *testing.T) {
-	mf, th0, eta := mfEoS(t)
+	mf, th0 := mfEoS(t)
+	eta := mfEta
 	const r = 2
 	rng := rand.New(rand.NewPCG(7, 8))
 	q := mat.NewDense(12, r, nil)
@@ -484,7 +476,8 @@ func TestModelBOrthogonalInvariance(t *testing.T) {
 // TestModelsDoNotAllocate: a right-hand side and an observation allocate
 // nothing (they run at every stage of the integrator).
 func TestModelsDoNotAllocate(t *testing.T) {
-	mf, th0, eta := mfEoS(t)
+	mf, th0 := mfEoS(t)
+	eta := mfEta
 	y2 := cat(th0, th0)
 	y3 := cat(th0, th0, th0)
 	for _, tc := range []struct {
@@ -505,7 +498,8 @@ func TestModelsDoNotAllocate(t *testing.T) {
 
 // TestModelPanics: invalid arguments are programmer errors.
 func TestModelPanics(t *testing.T) {
-	mf, _, eta := mfEoS(t)
+	mf, _ := mfEoS(t)
+	eta := mfEta
 	for name, f := range map[string]func(){
 		"A nil objective":     func() { flow.NewModelA(nil, eta) },
 		"A η = 0":             func() { flow.NewModelA(mf, 0) },

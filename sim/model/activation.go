@@ -102,22 +102,6 @@ func actDerivs(a Activation, z, s, d1, d2 []float64) {
 	}
 }
 
-// actAll writes σ(z), σ′(z), σ″(z) and σ‴(z) into s, d1, d2 and d3 (for
-// tanh one evaluation of σ per value; the same values as actDerivs and
-// actHigher). z is overwritten.
-func actAll(a Activation, z, s, d1, d2, d3 []float64) {
-	if a != Tanh {
-		actHigher(a, z, d2, d3)
-		actDerivs(a, z, s, d1, z) // z is read before it is overwritten by σ″
-		return
-	}
-	for i, x := range z {
-		t := math.Tanh(x)
-		dt := 1 - t*t
-		s[i], d1[i], d2[i], d3[i] = t, dt, -2*t*dt, dt*(6*t*t-2)
-	}
-}
-
 // actHigher writes σ″(z) and σ‴(z) into d2 and d3.
 func actHigher(a Activation, z, d2, d3 []float64) {
 	switch a {

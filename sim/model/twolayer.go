@@ -531,7 +531,17 @@ func (t *TwoLayer) Third(theta, u, v, out []float64) {
 		be.Gemm(false, true, n, m, d, 1, t.x, d, vw, d, 0, zv, m)
 	}
 	d2, d3 := s3.d2, s3.d3
-	actAll(t.act, s3.z, s3.sig, s3.d1, d2, d3)
+	if t.act == Tanh {
+		// One pass of the vectorised tanh (within 3 ULP of math.Tanh, as
+		// in the gradient) gives σ, σ', σ″; σ‴ = σ'(6σ² − 2).
+		kernel.ActTanh.Deriv2(s3.sig, s3.d1, d2, s3.z)
+		for i, h := range s3.sig {
+			d3[i] = s3.d1[i] * (6*h*h - 2)
+		}
+	} else {
+		actHigher(t.act, s3.z, d2, d3)
+		actDerivs(t.act, s3.z, s3.sig, s3.d1, s3.z) // σ, σ' (Z is no longer needed)
+	}
 	// R = s·SAᵀ − Y.
 	be.Gemm(false, true, n, c, m, s, s3.sig, m, a, m, 0, s3.r, c)
 	for i, y := range t.y {
