@@ -49,8 +49,19 @@ func (r *Result) Plots() (map[string]*figure, error) {
 	}
 	var flowSharp []series
 	for i, f := range r.Flows {
-		fc := flowColumns(f.Trace)
 		st := flowStyle(i)
+		if ss := f.SelfStab; ss != nil {
+			// The reduced system's sharpness 2/η + y from the onset.
+			var x, y []float64
+			for _, smp := range ss.Samples {
+				x, y = append(x, float64(smp.Step)), append(y, 2/s.GD.Eta+smp.Y)
+			}
+			if len(x) > 0 {
+				flowSharp = append(flowSharp, line(fmt.Sprintf("%s from step %d: 2/η + y", f.Spec.Name, ss.Step), x, y, st))
+			}
+			continue
+		}
+		fc := flowColumns(f.Trace)
 		label := f.Spec.Name
 		if f.Spec.StartStep > 0 {
 			label += fmt.Sprintf(" (from step %d)", f.Spec.StartStep)
@@ -67,8 +78,14 @@ func (r *Result) Plots() (map[string]*figure, error) {
 			loss.add(band(label+": predicted envelope E(θ ± a)", fc.steps, flo, fhi, bst))
 		}
 		if period2 && f.Spec.Kind != FlowGradient {
-			amp.add(measuredLine(label, fc.steps, fc.amp, st))
-			free.add(measuredLine(label, fc.steps, fc.free, st))
+			what := ""
+			if f.Spec.Kind == FlowCentral {
+				what = ": √tr Σ"
+			}
+			amp.add(measuredLine(label+what, fc.steps, fc.amp, st))
+			if !allNaN(fc.free) {
+				free.add(measuredLine(label, fc.steps, fc.free, st))
+			}
 		}
 		if c := measuredLine(label+" at its θ", fc.steps, fc.sharp, st); len(c.x) > 0 {
 			flowSharp = append(flowSharp, c)

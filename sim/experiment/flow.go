@@ -24,10 +24,15 @@ const (
 	FlowGradient = "gradient"
 	FlowModelA   = "model-a"
 	FlowModelB   = "model-b"
+	// FlowCentral is the central flow (flow.Central) and FlowSelfStab the
+	// self-stabilisation reduced system (flow.SelfStab) compared with GD's
+	// first self-stabilisation loop.
+	FlowCentral  = "central"
+	FlowSelfStab = "self-stabilization"
 )
 
 // flowKinds lists the flow kinds, for messages.
-var flowKindList = []string{FlowGradient, FlowModelA, FlowModelB}
+var flowKindList = []string{FlowGradient, FlowModelA, FlowModelB, FlowCentral, FlowSelfStab}
 
 // FlowSpec asks for a continuous-time model to be integrated on the GD
 // run's time grid t = kη and written beside it. It is given as a kind name
@@ -81,7 +86,24 @@ type FlowSpec struct {
 	Step float64 `json:"step,omitempty" spec:"positive"`
 	// MaxSteps bounds the integrator's attempted steps (default 10⁶); a
 	// flow that needs more stops early and keeps its samples.
-	MaxSteps int `json:"max_steps" spec:"positive"`
+	MaxSteps int `json:"max_steps,omitempty" spec:"positive"`
+
+	// MaxDim is the central flow's largest number of directions held at
+	// 2/η (default 4).
+	MaxDim int `json:"max_dim,omitempty" spec:"positive"`
+	// Substeps sets the central flow's Euler step h = η/substeps (default
+	// 2, at least 2).
+	Substeps int `json:"substeps,omitempty" spec:"positive"`
+	// RefreshTol is the central flow's tolerance on the velocity error of
+	// its frozen eigenvectors and third derivatives, which sets how often
+	// they are recomputed (flow.CentralSettings.RefreshTol). 0 (the
+	// default) means: every Euler step up to 300 parameters (the reference
+	// scheme), 1e-2 above (measured on the anchor network within 0.14% of
+	// the every-step run at the 90th percentile, 11× cheaper).
+	RefreshTol float64 `json:"refresh_tol,omitempty" spec:"positive"`
+	// EigenTol is the central flow's eigensolver tolerance (default 1e-8
+	// up to 300 parameters, where the solve is dense and exact, 1e-6 above).
+	EigenTol float64 `json:"eigen_tol,omitempty" spec:"positive"`
 
 	// stepDefault records that Step was filled in as η/10, so that it
 	// follows η when a -eta override validates the spec again.
@@ -169,6 +191,17 @@ func (f *FlowSpec) validate(path string, g GDSpec, smooth bool) error {
 	if f.StartStep < 0 {
 		return specErr(path+".start_step", "must be ≥ 1 (got %d)", f.StartStep)
 	}
+	if f.Kind != FlowCentral {
+		for name, v := range map[string]float64{"max_dim": float64(f.MaxDim), "substeps": float64(f.Substeps), "refresh_tol": f.RefreshTol, "eigen_tol": f.EigenTol} {
+			if v != 0 {
+				return specErr(path+"."+name, "only applies to the central flow")
+			}
+		}
+	}
+	switch f.Kind {
+	case FlowCentral, FlowSelfStab:
+		return f.validateOwnScheme(path)
+	}
 	if f.Kind == FlowModelB {
 		if f.Rank == 0 {
 			f.Rank = 1
@@ -244,6 +277,46 @@ func (f *FlowSpec) validate(path string, g GDSpec, smooth bool) error {
 	return nil
 }
 
+// validateOwnScheme checks the settings of the flows that are not
+// integrated by a chosen ode method: the central flow (its own Euler
+// scheme) and the self-stabilisation system (DOP853 on two variables).
+func (f *FlowSpec) validateOwnScheme(path string) error {
+	for name, bad := range map[string]bool{"rank": f.Rank != 0, "form": f.Form != "", "seed_amplitude": f.SeedAmplitude != 0,
+		"rtol": f.RTol != 0, "atol": f.ATol != 0, "step": f.Step != 0, "max_steps": f.MaxSteps != 0} {
+		if bad {
+			return specErr(path+"."+name, "does not apply to the %s flow", f.Kind)
+		}
+	}
+	if f.Kind == FlowSelfStab {
+		if f.Method != "" && f.Method != "dop853" {
+			return specErr(path+".method", "the self-stabilisation system is integrated by dop853")
+		}
+		f.Method = "dop853"
+		return nil
+	}
+	if f.Method != "" && f.Method != "euler" {
+		return specErr(path+".method", "the central flow is integrated by its own Euler scheme (set substeps)")
+	}
+	f.Method = "euler"
+	if f.MaxDim == 0 {
+		f.MaxDim = 4
+	}
+	if f.Substeps == 0 {
+		f.Substeps = 2
+	}
+	switch {
+	case f.MaxDim < 1:
+		return specErr(path+".max_dim", "must be ≥ 1 (got %d)", f.MaxDim)
+	case f.Substeps < 2:
+		return specErr(path+".substeps", "must be ≥ 2 (h = η would let the stable directions oscillate; got %d)", f.Substeps)
+	case f.RefreshTol < 0:
+		return specErr(path+".refresh_tol", "must be ≥ 0 (got %v)", f.RefreshTol)
+	case f.EigenTol < 0 || f.EigenTol >= 1:
+		return specErr(path+".eigen_tol", "must be in (0, 1) (got %v)", f.EigenTol)
+	}
+	return nil
+}
+
 // stateDim is the dimension of the flow's state for p parameters.
 func (f *FlowSpec) stateDim(p int) int {
 	switch f.Kind {
@@ -274,6 +347,9 @@ type FlowRow struct {
 	gd.Row
 	// Point holds the model's predictions (flow.Point).
 	Point flow.Point
+	// Central holds the central flow's own quantities (nil for the other
+	// flows).
+	Central *CentralRow
 }
 
 // FlowResult is a flow integrated on the GD grid.
@@ -305,6 +381,12 @@ type FlowResult struct {
 	// Wall is the integration's wall-clock time, its samples included
 	// (reported, never tested).
 	Wall time.Duration
+	// CentralSettings and CentralStats are the central flow's resolved
+	// settings and statistics; SelfStab is the self-stabilisation
+	// system's result (nil for the other flows).
+	CentralSettings *flow.CentralSettings
+	CentralStats    *flow.CentralStats
+	SelfStab        *SelfStabResult
 }
 
 // newFlowModel returns the flow's model on obj (wrapped for counting) and

@@ -52,8 +52,28 @@ func (r *Result) TraceCSV() []byte {
 // five are flow.Point's fields: empty for gradient flow) and, when the
 // spectrum is measured, the spectrum columns of trace.csv at θ (the centre
 // of the models' oscillation).
+//
+// The central flow writes, after grad_norm (‖∇E(θ)‖), its own sharpness,
+// trace_sigma (tr Σ), active_dim and grad_norm_sq_pred
+// (‖∇E‖² + 4 tr Σ/η²); its loss is E + tr Σ/η and its amplitude √tr Σ. The
+// self-stabilisation system writes step, t, sharpness (2/η + y), y,
+// variance (s), loss_excess (s/η, the predicted rise of the time-averaged
+// loss) and invariant (V).
 func (r *Result) FlowCSV(name string) []byte {
 	for _, f := range r.Flows {
+		if f.Spec.Name == name && f.SelfStab != nil {
+			two := 2 / r.Exp.Spec.GD.Eta
+			eta := r.Exp.Spec.GD.Eta
+			return writeCSV(f.SelfStab.Samples, []column[SelfStabSample]{
+				{"step", func(x SelfStabSample) string { return strconv.Itoa(x.Step) }},
+				{"t", func(x SelfStabSample) string { return ftoa(x.T) }},
+				{"sharpness", func(x SelfStabSample) string { return ftoa(two + x.Y) }},
+				{"y", func(x SelfStabSample) string { return ftoa(x.Y) }},
+				{"variance", func(x SelfStabSample) string { return ftoa(x.S2) }},
+				{"loss_excess", func(x SelfStabSample) string { return ftoa(x.S2 / eta) }},
+				{"invariant", func(x SelfStabSample) string { return ftoa(x.V) }},
+			})
+		}
 		if f.Spec.Name == name {
 			m := r.Exp.Spec.Measure
 			cols := []column[FlowRow]{
@@ -66,6 +86,15 @@ func (r *Result) FlowCSV(name string) []byte {
 				{"amplitude", func(x FlowRow) string { return cell(x.Point.Amplitude) }},
 				{"free_energy", func(x FlowRow) string { return cell(x.Point.FreeEnergy) }},
 				{"grad_norm", func(x FlowRow) string { return ftoa(x.GradNorm) }},
+			}
+			if f.Spec.Kind == FlowCentral {
+				cols = append(cols,
+					column[FlowRow]{"sharpness", func(x FlowRow) string { return cell(x.Sharpness()) }},
+					column[FlowRow]{"trace_sigma", func(x FlowRow) string { return ftoa(x.Central.TraceSigma) }},
+					column[FlowRow]{"active_dim", func(x FlowRow) string { return strconv.Itoa(x.Central.ActiveDim) }},
+					column[FlowRow]{"grad_norm_sq_pred", func(x FlowRow) string { return ftoa(x.Central.GradNormSqPred) }},
+				)
+				return writeCSV(f.Trace, cols)
 			}
 			for _, c := range spectrumColumns(m) {
 				cols = append(cols, column[FlowRow]{c.name, func(x FlowRow) string { return c.value(x.Row) }})
@@ -228,6 +257,10 @@ type Summary struct {
 	// Flows summarise the continuous-time models integrated beside GD, by
 	// name.
 	Flows map[string]*FlowSummary `json:"flows,omitempty"`
+	// FlowRanking orders the flows compared with GD by the median relative
+	// error of their time-averaged loss on their common window, best first
+	// (with at least two such flows).
+	FlowRanking *Ranking `json:"flow_ranking,omitempty"`
 
 	Evaluations Evaluations `json:"evaluations"`
 	Build       BuildInfo   `json:"build"`
@@ -284,10 +317,12 @@ type FlowSummary struct {
 	// FinalLoss is the flow's last prediction of the time-averaged loss.
 	FinalLoss      float64  `json:"final_loss"`
 	FinalSharpness *float64 `json:"final_sharpness"`
-	// FinalCenter is θ at the last sample, FinalAmplitude the rest of the
-	// state (model A: a; model B: the columns q_1, …, q_r of Q one after the
-	// other; gradient flow: none).
+	// FinalCenter (and FinalTheta, the same) is θ at the last sample,
+	// FinalAmplitude the rest of the state (model A: a; model B: the
+	// columns q_1, …, q_r of Q one after the other; gradient and central
+	// flow: none).
 	FinalCenter    []float64 `json:"final_center"`
+	FinalTheta     []float64 `json:"final_theta"`
 	FinalAmplitude []float64 `json:"final_amplitude"`
 	// CycleLosses are E(θ−a) and E(θ+a) at the last sample, ascending: the
 	// 2-cycle a model predicts when it has settled (gradient flow: E(θ)
@@ -310,6 +345,70 @@ type FlowSummary struct {
 	Error string `json:"error,omitempty"`
 	// WallSeconds is the flow's duration (informative only).
 	WallSeconds float64 `json:"wall_seconds"`
+	// FinalTraceSigma and Central describe the central flow.
+	FinalTraceSigma *float64        `json:"final_trace_sigma,omitempty"`
+	Central         *CentralSummary `json:"central,omitempty"`
+	// SelfStabilization describes the self-stabilisation system against
+	// GD's first loop.
+	SelfStabilization *SelfStabSummary `json:"self_stabilization,omitempty"`
+}
+
+// CentralSummary is the central flow's scheme and what it did.
+type CentralSummary struct {
+	MaxDim     int     `json:"max_dim"`
+	Substeps   int     `json:"substeps"`
+	RefreshTol float64 `json:"refresh_tol"`
+	EigenTol   float64 `json:"eigen_tol"`
+	// Refreshes counts the eigen and third-derivative evaluations,
+	// MaxActive the largest number of directions held at 2/η, Saturated
+	// the refreshes where all max_dim eigenpairs were candidates (a
+	// further unstable direction would have been missed).
+	Refreshes int `json:"refreshes"`
+	MaxActive int `json:"max_active"`
+	Saturated int `json:"saturated"`
+	// SDCPNotConverged counts complementarity solves that missed their
+	// tolerance, MaxSDCPResidual is the largest relative residual.
+	SDCPNotConverged int     `json:"sdcp_not_converged"`
+	MaxSDCPResidual  float64 `json:"max_sdcp_residual"`
+}
+
+// SelfStabSummary compares the self-stabilisation system's loop with GD's
+// first one (times in t = kη units).
+type SelfStabSummary struct {
+	// OnsetStep is where α, β were measured (at GD's centre θ̄_k).
+	OnsetStep int     `json:"onset_step"`
+	Alpha     float64 `json:"alpha"`
+	Beta      float64 `json:"beta"`
+	Y0        float64 `json:"y0"`
+	S0        float64 `json:"s0"`
+	// Predicted: the loop's period, sharpness overshoot above 2/η, time
+	// above 2/η, peak oscillation variance and loss spike (s_peak/η).
+	Predicted struct {
+		Period            float64 `json:"period"`
+		Overshoot         float64 `json:"overshoot"`
+		OvershootDuration float64 `json:"overshoot_duration"`
+		PeakVariance      float64 `json:"peak_variance"`
+		LossSpike         float64 `json:"loss_spike"`
+		Drift             float64 `json:"invariant_drift"`
+	} `json:"predicted"`
+	// GD is GD's first loop as read from the trace (resolution: the
+	// sharpness measurement interval), nil when GD showed none.
+	GD *GDLoopSummary `json:"gd"`
+}
+
+// GDLoopSummary is GD's first self-stabilisation loop (flow.GDLoop): the
+// first measured step above 2/η, the step of the largest sharpness, the
+// first step back at or below 2/η, the next step above it (−1: none); the
+// overshoot, the time above 2/η, the time to the next loop, the loss spike.
+type GDLoopSummary struct {
+	Start     int     `json:"start"`
+	Peak      int     `json:"peak"`
+	End       int     `json:"end"`
+	Next      int     `json:"next"`
+	Overshoot float64 `json:"overshoot"`
+	Duration  float64 `json:"overshoot_duration"`
+	Period    float64 `json:"period"`
+	LossSpike float64 `json:"loss_spike"`
 }
 
 // FlowEvaluations counts a flow's work.
@@ -401,13 +500,24 @@ func (f *FlowResult) summary() *FlowSummary {
 	if f.Err != nil {
 		fs.Error = f.Err.Error()
 	}
+	if cs := f.CentralSettings; cs != nil {
+		fs.Central = &CentralSummary{MaxDim: cs.MaxDim, Substeps: cs.Substeps, RefreshTol: cs.RefreshTol, EigenTol: cs.EigenTol}
+		if st := f.CentralStats; st != nil {
+			fs.Central.Refreshes, fs.Central.MaxActive, fs.Central.Saturated = st.Refreshes, st.MaxActive, st.Saturated
+			fs.Central.SDCPNotConverged, fs.Central.MaxSDCPResidual = st.SDCPNotConverged, st.MaxSDCPResidual
+		}
+	}
+	if ss := f.SelfStab; ss != nil {
+		fs.SelfStabilization = ss.summary()
+		fs.StartStep = ss.Step
+	}
 	if len(f.Trace) == 0 {
 		return fs
 	}
 	last := f.Trace[len(f.Trace)-1]
 	p := len(f.FinalTheta)
 	fs.FinalT, fs.FinalLoss, fs.FinalSharpness = last.T, last.Loss, nullable(last.Sharpness())
-	fs.FinalCenter = f.FinalTheta
+	fs.FinalCenter, fs.FinalTheta = f.FinalTheta, f.FinalTheta
 	if len(f.FinalState) > p {
 		fs.FinalAmplitude = f.FinalState[p:]
 	}
@@ -419,6 +529,9 @@ func (f *FlowResult) summary() *FlowSummary {
 		fs.CycleLosses = &[2]float64{math.Min(pt.LossPlus, pt.LossMinus), math.Max(pt.LossPlus, pt.LossMinus)}
 	}
 	fs.FinalFreeEnergy = nullable(pt.FreeEnergy)
+	if last.Central != nil {
+		fs.FinalTraceSigma = nullable(last.Central.TraceSigma)
+	}
 	return fs
 }
 
@@ -450,6 +563,18 @@ func (b BuildInfo) String() string {
 		s.WriteString(" GOAMD64=" + b.GOAMD64)
 	}
 	return s.String()
+}
+
+// summary describes the self-stabilisation result for summary.json.
+func (ss *SelfStabResult) summary() *SelfStabSummary {
+	out := &SelfStabSummary{OnsetStep: ss.Step, Alpha: ss.Onset.Alpha, Beta: ss.Onset.Beta, Y0: ss.Y0, S0: ss.S0}
+	l := ss.Loop
+	out.Predicted.Period, out.Predicted.Overshoot, out.Predicted.OvershootDuration = l.Period, l.Overshoot, l.OvershootDuration
+	out.Predicted.PeakVariance, out.Predicted.LossSpike, out.Predicted.Drift = l.PeakS, l.LossSpike, l.Drift
+	if g := ss.GD; g.Found {
+		out.GD = &GDLoopSummary{g.Start, g.Peak, g.End, g.Next, g.Overshoot, g.Duration, g.Period, g.LossSpike}
+	}
+	return out
 }
 
 // Summary assembles summary.json's content.
@@ -504,6 +629,7 @@ func (r *Result) Summary() Summary {
 		}
 		sum.Flows[f.Spec.Name] = f.summary()
 	}
+	sum.FlowRanking = r.ranking()
 	if a.Regime == "2-cycle" {
 		c := &CycleSummary{Losses: a.Losses, MeanLoss: a.MeanLoss, CenterLoss: a.CenterLoss, AmplitudeSq: a.AmplitudeSq, Center: a.Center}
 		if r.CenterEigen != nil {

@@ -46,6 +46,9 @@ type Result struct {
 	// measured).
 	Spikes []compare.Spike
 	Onset  *int
+	// gdObs are GD's period-2 observations as the flows are compared with
+	// them (empty without measure.period2).
+	gdObs compare.Observed
 	// Counts are the objective evaluations of GD, its measurements and the
 	// analysis (the flows' are in Flows[i].Counts).
 	Counts sim.Counts
@@ -108,7 +111,7 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 	}
 	obs := []gd.Observer{rec}
 	states := newGDStates(s.Flows)
-	if len(states.want) > 0 {
+	if len(s.Flows) > 0 {
 		obs = append(obs, states)
 	}
 	if opt.Progress != nil {
@@ -175,6 +178,7 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 			r.Spikes[i].SetSharpness(gdObs.Steps, gdObs.Sharpness)
 		}
 	}
+	r.gdObs = gdObs
 	if k, ok := compare.Onset(gdObs.Steps, gdObs.Sharpness, 2/s.GD.Eta, 0.99); ok {
 		r.Onset = &k
 	}
@@ -190,15 +194,22 @@ func (e *Experiment) Run(ctx context.Context, opt RunOptions) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
 		}
-		fr, err := e.runFlow(ctx, fs, states, fsp)
-		if err != nil {
-			return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+		var fr *FlowResult
+		switch fs.Kind {
+		case FlowCentral:
+			fr = e.runCentral(ctx, fs, states)
+		case FlowSelfStab:
+			fr = e.runSelfStab(ctx, fs, states, r.Trace)
+		default:
+			if fr, err = e.runFlow(ctx, fs, states, fsp); err != nil {
+				return nil, fmt.Errorf("experiment %s: %w", s.Name, err)
+			}
 		}
 		r.Flows = append(r.Flows, fr)
 		if fr.Failures.N > 0 {
 			r.Notes = append(r.Notes, failedNote(fr.Failures, "the "+fs.Name+" flow's trace"))
 		}
-		if *s.Measure.Period2 && len(fr.Trace) > 0 {
+		if *s.Measure.Period2 && len(fr.Trace) > 0 && fs.Kind != FlowSelfStab {
 			rep, err := compare.Compare(gdObs, observedFlow(fr.Trace), compare.Settings{Eta: s.GD.Eta, Spikes: compare.SpikeSettings{MinHeight: spikeFloor(gdObs)}})
 			if err != nil {
 				return nil, fmt.Errorf("experiment %s: %s flow: %w", s.Name, fs.Name, err)

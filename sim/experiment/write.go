@@ -147,6 +147,13 @@ func (r *Result) Report(w io.Writer) {
 	for _, f := range r.Flows {
 		reportFlow(w, f, sum.Flows[f.Spec.Name], two)
 	}
+	if rk := sum.FlowRanking; rk != nil {
+		parts := make([]string, len(rk.Flows))
+		for i, f := range rk.Flows {
+			parts[i] = fmt.Sprintf("%s %s", f.Name, percent(f.Median))
+		}
+		fmt.Fprintf(w, "  flows ranked by the median error of the time-averaged loss over steps %d–%d: %s\n", rk.Window[0], rk.Window[1], strings.Join(parts, ", "))
+	}
 	for _, n := range sum.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
@@ -159,6 +166,10 @@ func reportFlow(w io.Writer, f *FlowResult, fs *FlowSummary, two float64) {
 	if fs.StartStep > 0 {
 		from = fmt.Sprintf("from GD's state at step %d", fs.StartStep)
 	}
+	if ss := fs.SelfStabilization; ss != nil {
+		reportSelfStab(w, f, ss)
+		return
+	}
 	fmt.Fprintf(w, "  %s flow (%s, %s):", f.Spec.Name, fs.Method, from)
 	if len(f.Trace) == 0 {
 		fmt.Fprintf(w, " no sample")
@@ -170,6 +181,9 @@ func reportFlow(w io.Writer, f *FlowResult, fs *FlowSummary, two float64) {
 		if fs.FinalSharpness != nil {
 			fmt.Fprintf(w, ", sharpness %.6g (%.4g × 2/η)", *fs.FinalSharpness, *fs.FinalSharpness/two)
 		}
+	}
+	if fs.FinalTraceSigma != nil && len(f.Trace) > 0 {
+		fmt.Fprintf(w, ", tr Σ %.4g with %d direction(s) at 2/η", *fs.FinalTraceSigma, f.Trace[len(f.Trace)-1].Central.ActiveDim)
 	}
 	ev := fs.Evaluations
 	fmt.Fprintf(w, "; %d gradients", ev.Gradients)
@@ -190,6 +204,27 @@ func reportFlow(w io.Writer, f *FlowResult, fs *FlowSummary, two float64) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// reportSelfStab writes the self-stabilisation system's line: its
+// predicted loop against GD's first loop.
+func reportSelfStab(w io.Writer, f *FlowResult, ss *SelfStabSummary) {
+	if f.Err != nil && ss.Alpha == 0 && ss.Beta == 0 {
+		fmt.Fprintf(w, "  %s: %v\n", f.Spec.Name, f.Err)
+		return
+	}
+	fmt.Fprintf(w, "  %s (α = %.4g, β = %.4g at step %d):", f.Spec.Name, ss.Alpha, ss.Beta, ss.OnsetStep)
+	p := ss.Predicted
+	fmt.Fprintf(w, " predicted loop period %.4g, sharpness overshoot %.4g for %.4g, loss spike %.4g", p.Period, p.Overshoot, p.OvershootDuration, p.LossSpike)
+	if g := ss.GD; g != nil {
+		fmt.Fprintf(w, "; GD's first loop: period %.4g, overshoot %.4g for %.4g, loss spike %.4g", g.Period, g.Overshoot, g.Duration, g.LossSpike)
+	} else {
+		fmt.Fprintf(w, "; GD shows no complete loop")
+	}
+	if f.Err != nil {
+		fmt.Fprintf(w, "; stopped early: %v", f.Err)
+	}
+	fmt.Fprintln(w)
 }
 
 // percent formats a relative error as a percentage ("–" for NaN).

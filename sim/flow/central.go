@@ -649,15 +649,18 @@ func (c *Central) checkLen(theta []float64) {
 }
 
 // Sample integrates the central flow from theta0 (not modified) over
-// [0, Steps·η] and calls fn at t = kη for k = 0, Every, 2·Every, … and
-// k = Steps, like Sample for the other flows (grid.Eta must be the flow's
+// [k₀η, Steps·η] (k₀ = grid.Start) and calls fn at t = kη on the grid's
+// samples, like Sample for the other flows (grid.Eta must be the flow's
 // η; grid.MaxSteps applies to the Method path only). It checks ctx before
 // every Euler step (every right-hand side on the Method path) and returns
 // its error when it is cancelled. The statistics count this call only.
 func (c *Central) Sample(ctx context.Context, theta0 []float64, grid Grid, fn CentralSampleFunc) (CentralStats, error) {
 	c.checkLen(theta0)
-	if grid.Eta != c.eta || grid.Steps < 0 || grid.Every < 0 {
-		return CentralStats{}, fmt.Errorf("flow: central flow grid η = %g, %d steps, every %d (the flow's η is %g)", grid.Eta, grid.Steps, grid.Every, c.eta)
+	if err := grid.check(); err != nil {
+		return CentralStats{}, err
+	}
+	if grid.Eta != c.eta {
+		return CentralStats{}, fmt.Errorf("flow: central flow grid η = %g, the flow's η is %g", grid.Eta, c.eta)
 	}
 	c.obj.N = sim.Counts{}
 	c.thirds, c.hop.n = 0, 0
@@ -666,7 +669,6 @@ func (c *Central) Sample(ctx context.Context, theta0 []float64, grid Grid, fn Ce
 	if c.s.Method != nil {
 		return c.sampleODE(ctx, theta0, grid, fn)
 	}
-	every := max(grid.Every, 1)
 	sub := c.s.Substeps
 	h := c.eta / float64(sub)
 	theta := append([]float64(nil), theta0...)
@@ -676,8 +678,8 @@ func (c *Central) Sample(ctx context.Context, theta0 []float64, grid Grid, fn Ce
 	if c.s.RefreshTol > 0 {
 		interval = 1
 	}
-	since, next := 0, 0
-	for step := 0; ; step++ {
+	since, next := 0, grid.Start
+	for step := grid.Start; ; step++ {
 		for j := 0; j < sub; j++ {
 			t := (float64(step) + float64(j)/float64(sub)) * c.eta
 			if err := ctx.Err(); err != nil {
@@ -710,7 +712,7 @@ func (c *Central) Sample(ctx context.Context, theta0 []float64, grid Grid, fn Ce
 				if step == grid.Steps {
 					return c.Stats(), nil
 				}
-				next = min(next+every, grid.Steps)
+				next = grid.next(next)
 			}
 			for i, d := range dtheta {
 				theta[i] += h * d

@@ -79,25 +79,16 @@ func Sample(f ode.Func, theta0 []float64, grid Grid, m ode.Method, c ode.Control
 // its flows within one integrator step (and within a sample function that
 // passes ctx on to its own long work, such as a spectrum measurement).
 func SampleContext(ctx context.Context, f ode.Func, theta0 []float64, grid Grid, m ode.Method, c ode.Controller, fn SampleFunc) (ode.Stats, error) {
-	if !(grid.Eta > 0) || grid.Steps < 0 || grid.Every < 0 || grid.Also < 0 || grid.Start < 0 || grid.Start > grid.Steps {
-		return ode.Stats{}, fmt.Errorf("flow: invalid grid η = %g, %d steps, every %d, start %d", grid.Eta, grid.Steps, grid.Every, grid.Start)
+	if err := grid.check(); err != nil {
+		return ode.Stats{}, err
 	}
-	every := max(grid.Every, 1)
 	it := ode.NewIntegrator(m)
 	p := ode.Problem{F: f, Y0: theta0, T0: float64(grid.Start) * grid.Eta, T1: float64(grid.Steps) * grid.Eta}
 	if err := it.Init(p, c, ode.Options{MaxSteps: grid.MaxSteps}); err != nil {
 		return it.Stats(), fmt.Errorf("flow: %w", err)
 	}
 	theta := make([]float64, len(theta0))
-	next := func(k int) int {
-		n := (k/every + 1) * every
-		if grid.Also > 0 {
-			n = min(n, (k/grid.Also+1)*grid.Also)
-		}
-		return n
-	}
-	for k := grid.Start; ; k = next(k) {
-		k = min(k, grid.Steps)
+	for k := grid.Start; ; k = grid.next(k) {
 		t := float64(k) * grid.Eta
 		if err := it.UntilContext(ctx, t, theta); err != nil {
 			return it.Stats(), fmt.Errorf("flow: integrating to t = %g (k = %d): %w", t, k, err)
@@ -109,6 +100,25 @@ func SampleContext(ctx context.Context, f ode.Func, theta0 []float64, grid Grid,
 			return it.Stats(), nil
 		}
 	}
+}
+
+// check returns an error for an invalid grid.
+func (g Grid) check() error {
+	if !(g.Eta > 0) || g.Steps < 0 || g.Every < 0 || g.Also < 0 || g.Start < 0 || g.Start > g.Steps {
+		return fmt.Errorf("flow: invalid grid η = %g, %d steps, every %d, also %d, start %d", g.Eta, g.Steps, g.Every, g.Also, g.Start)
+	}
+	return nil
+}
+
+// next returns the sample after step k: the next multiple of Every or of
+// Also, capped at Steps.
+func (g Grid) next(k int) int {
+	every := max(g.Every, 1)
+	n := (k/every + 1) * every
+	if g.Also > 0 {
+		n = min(n, (k/g.Also+1)*g.Also)
+	}
+	return min(n, g.Steps)
 }
 
 // GradientFlow samples the gradient flow of obj from theta0 on the grid of a
