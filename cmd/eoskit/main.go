@@ -13,6 +13,8 @@
 //	       -kernel NAME        the two-layer network's matrix kernels
 //	eoskit spectrum [-k K] [-bottom] [-tol X] [-method M] [-json] SPEC
 //	                           Hessian eigenvalues at the spec's initial point
+//	eoskit kinetic-limit [-widths LIST] [-seeds N] [-steps N] [-quick] SPEC
+//	                           the particle system's mean-field limit (kinetic.go)
 //
 // Exit status: 0 on success (a run that diverges is a success: it stops
 // cleanly and writes what it recorded), 2 for bad input (a malformed spec,
@@ -74,11 +76,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, stderrTTY
 		code, err = cmdRun(ctx, args[1:], stdout, stderr, stderrTTY)
 	case "spectrum":
 		code, err = cmdSpectrum(args[1:], stdout)
+	case "kinetic-limit":
+		code, err = cmdKineticLimit(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list, run or spectrum; see eoskit help)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run, spectrum or kinetic-limit; see eoskit help)", args[0])}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "eoskit: %s\n", oneLine(err))
@@ -106,7 +110,7 @@ const usage = `eoskit: Edge-of-Stability experiments, verified.
          -tol X              relative residual of the Lanczos solve (default 1e-10)
          -method M           lanczos (default) or dense (the exact reference)
          -json               {"top":[...],"bottom":[...],"residuals":[...],"hvps":N}
-
+` + kineticLimitUsage + `
 A run writes spec.json, trace.csv, summary.json and plots (PNG, SVG) to DIR.
 Exit status: 0 ok (a diverged run included), 2 bad input, 1 write failure,
 130 interrupted.
