@@ -193,7 +193,7 @@ func ClosureSeries(cl *Closure, theta0 []float64, grid flow.Grid, m ode.Method, 
 		y := s.State(theta, delta)
 		pt := s.Observe(y)
 		de, as := s.EnergyRates(y, dy)
-		ser.add(k, t, pt.FreeEnergy, de, as, pt.Loss, math.Sqrt(sumSq(delta)/s.mf))
+		ser.add(k, t, pt.FreeEnergy, de, as, pt.Loss, pt.CenterLoss, math.Sqrt(sumSq(delta)/s.mf))
 		return nil
 	})
 	return ser, stats, err

@@ -25,32 +25,33 @@ type Series struct {
 	// its velocity is in Descent and Ascent is the part of the particle
 	// flow's ascent the closure keeps (see Closure.Rates).
 	Descent, Ascent []float64
-	// Loss is the time-averaged loss ½[R(f_+) + R(f_−)] and DeltaRMS is
-	// (∫|δ|²dν)^{1/2}.
-	Loss, DeltaRMS []float64
+	// Loss is the time-averaged loss ½[R(f_+) + R(f_−)], Center is E_m(θ)
+	// and DeltaRMS is (∫|δ|²dν)^{1/2}.
+	Loss, Center, DeltaRMS []float64
 }
 
 // Rate returns d𝓕/dt̃ at sample i from the identity: Ascent − Descent.
 func (s *Series) Rate(i int) float64 { return s.Ascent[i] - s.Descent[i] }
 
-func (s *Series) add(k int, t, f, descent, ascent, loss, drms float64) {
+func (s *Series) add(k int, t, f, descent, ascent, loss, center, drms float64) {
 	s.Steps = append(s.Steps, k)
 	s.T = append(s.T, t)
 	s.F = append(s.F, f)
 	s.Descent = append(s.Descent, descent)
 	s.Ascent = append(s.Ascent, ascent)
 	s.Loss = append(s.Loss, loss)
+	s.Center = append(s.Center, center)
 	s.DeltaRMS = append(s.DeltaRMS, drms)
 }
 
 // CSV returns the series as CSV with the header
-// step,t,free_energy,rate,descent,ascent,loss,delta_rms.
+// step,t,free_energy,rate,descent,ascent,loss,center_loss,delta_rms.
 func (s *Series) CSV() []byte {
 	var b []byte
-	b = append(b, "step,t,free_energy,rate,descent,ascent,loss,delta_rms\n"...)
+	b = append(b, "step,t,free_energy,rate,descent,ascent,loss,center_loss,delta_rms\n"...)
 	for i, k := range s.Steps {
 		b = fmt.Appendf(b, "%d", k)
-		for _, v := range []float64{s.T[i], s.F[i], s.Rate(i), s.Descent[i], s.Ascent[i], s.Loss[i], s.DeltaRMS[i]} {
+		for _, v := range []float64{s.T[i], s.F[i], s.Rate(i), s.Descent[i], s.Ascent[i], s.Loss[i], s.Center[i], s.DeltaRMS[i]} {
 			b = append(b, ',')
 			b = append(b, fmtFloat(v)...)
 		}
@@ -71,7 +72,7 @@ func ParticleSeries(s *System, y0 []float64, grid flow.Grid, m ode.Method, c ode
 	stats, err := flow.Sample(s.RHS, y0, grid, m, c, func(k int, t float64, y []float64) error {
 		pt := s.Observe(y)
 		de, as := s.EnergyRates(y, dy)
-		ser.add(k, t, pt.FreeEnergy, de, as, pt.Loss, math.Sqrt(sumSq(y[p:])/s.mf))
+		ser.add(k, t, pt.FreeEnergy, de, as, pt.Loss, pt.CenterLoss, math.Sqrt(sumSq(y[p:])/s.mf))
 		return nil
 	})
 	return ser, stats, err

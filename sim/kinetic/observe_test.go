@@ -130,7 +130,7 @@ func TestPlots(t *testing.T) {
 	}
 	ser := &Series{Name: "particle"}
 	for k := range 4 {
-		ser.add(k, float64(k), float64((k-2)*(k-2)), 1, 0, 0, 0)
+		ser.add(k, float64(k), float64((k-2)*(k-2)), 1, 0, 0, 0, 0)
 	}
 	if v := ser.Verdict(0); v.Monotone || v.Rises != 1 || v.MaxRise != 1 || v.MaxRiseStep != 3 || v.Drop != 3 {
 		t.Errorf("verdict of 4, 1, 0, 1: %+v", v)

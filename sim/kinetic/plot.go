@@ -7,7 +7,6 @@ import (
 	"math"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -58,9 +57,14 @@ func (g *densityGrid) Z(c, r int) float64 { return g.mass[c][r] }
 func (g *densityGrid) X(c int) float64    { return g.t[c] }
 func (g *densityGrid) Y(r int) float64    { return 0.5 * (g.ax.Edge(r) + g.ax.Edge(r+1)) }
 
-// heatPalette is the colour map of the density images (black body: dark
-// for empty bins, bright for dense ones).
-func heatPalette() palette.Palette { return moreland.ExtendedBlackBody().Palette(255) }
+// heatMap returns the heat map of g, drawn as one image (no seams between
+// the cells), in the black-body colour map: dark for empty bins, bright
+// for dense ones.
+func heatMap(g plotter.GridXYZ) *plotter.HeatMap {
+	h := plotter.NewHeatMap(g, moreland.ExtendedBlackBody().Palette(255))
+	h.Rasterized = true
+	return h
+}
 
 // DensityPlot draws the density of the quantity q over time: one column
 // per snapshot (at its particle time t̃, so snapshots should be evenly
@@ -90,7 +94,7 @@ func DensityPlot(snaps []*Snapshot, q Quantity, bins int) (Figure, error) {
 	p.Title.Text = fmt.Sprintf("density of %s over time (fraction of the particles per bin)", axisLabel(q))
 	p.X.Label.Text = "particle time t̃ = kη/m"
 	p.Y.Label.Text = axisLabel(q)
-	p.Add(plotter.NewHeatMap(g, heatPalette()))
+	p.Add(heatMap(g))
 	return render(p, 8*vg.Inch, 4.5*vg.Inch)
 }
 
@@ -125,7 +129,7 @@ func JointPlot(snaps []*Snapshot, qx, qy Quantity, bins int) (Figure, error) {
 		p.Title.Text = fmt.Sprintf("step %d, t̃ = %.4g", snaps[i].Step, snaps[i].T)
 		p.X.Label.Text = axisLabel(qx)
 		p.Y.Label.Text = axisLabel(qy)
-		p.Add(plotter.NewHeatMap(histGrid{h}, heatPalette()))
+		p.Add(heatMap(histGrid{h}))
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xa.Min, xa.Max, ya.Min, ya.Max
 		row[j] = p
 	}
