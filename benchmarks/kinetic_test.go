@@ -19,8 +19,14 @@ import (
 // measure asks for TestMeasureIntegrators.
 var measure = flag.Bool("kinetic.measure", false, "run the integrator measurement behind the README (minutes)")
 
-// kineticSteps is the window of BenchmarkKinetic: the time of 10 GD steps.
-const kineticSteps = 10
+// kineticSteps is the window of BenchmarkKinetic: the time of 10 GD steps
+// (2 under -short, the smoke run).
+func kineticSteps() int {
+	if testing.Short() {
+		return 2
+	}
+	return 10
+}
 
 // kineticWidths returns the widths of BenchmarkKinetic: 512 and 4096, and
 // the target width 16384 when EOSKIT_BENCH_WIDE=1 (its set-up alone, a
@@ -78,7 +84,8 @@ func kineticProblem(b testing.TB, m int) (*kinetic.System, []float64) {
 
 // BenchmarkKinetic measures the cost of the particle system per unit of
 // time against GD at the same width, on 500 MNIST images (kineticProblem),
-// over the time of 10 GD steps (one op), started at the Edge of Stability:
+// over the time of 10 GD steps (one op; 2 under -short), started at the
+// Edge of Stability:
 //
 //   - impl=gd: 10 GD steps, one gradient each;
 //   - impl=euler-h1: explicit Euler with step η̃ (= η/m), which reproduces
@@ -108,7 +115,8 @@ func BenchmarkKinetic(b *testing.B) {
 			b.Fatal(err)
 		}
 		h := sc.ParticleStep()
-		T := sc.Time(kineticSteps)
+		steps := kineticSteps()
+		T := sc.Time(steps)
 		for _, tc := range []struct {
 			impl string
 			m    ode.Method
@@ -131,7 +139,7 @@ func BenchmarkKinetic(b *testing.B) {
 				run := func() {
 					if tc.m == nil {
 						copy(theta, y0[:p])
-						for range kineticSteps {
+						for range steps {
 							cobj.Grad(theta, g)
 							for i := range theta {
 								theta[i] -= s.GDStep() * g[i]
@@ -156,8 +164,8 @@ func BenchmarkKinetic(b *testing.B) {
 				}
 				b.StopTimer()
 				n := float64(b.N)
-				perStep := (cpuSeconds() - cpu0) / (n * kineticSteps)
-				b.ReportMetric(float64(cobj.N.Grad)/(n*kineticSteps), "gradients/gd-step")
+				perStep := (cpuSeconds() - cpu0) / (n * float64(steps))
+				b.ReportMetric(float64(cobj.N.Grad)/(n*float64(steps)), "gradients/gd-step")
 				b.ReportMetric(perStep*1e3, "cpu-ms/gd-step")
 				b.ReportMetric(perStep*1000/60, "cpu-min/1000-steps")
 			})
