@@ -4,8 +4,10 @@ import (
 	"testing"
 
 	"github.com/eoskit/eoskit/reference"
+	"github.com/eoskit/eoskit/sim/flow"
 	"github.com/eoskit/eoskit/sim/kinetic"
 	"github.com/eoskit/eoskit/sim/model"
+	"github.com/eoskit/eoskit/sim/ode"
 )
 
 // TestNoAllocs: the right-hand side, Observe and FreeEnergy do not
@@ -40,4 +42,40 @@ func TestNoAllocs(t *testing.T) {
 			t.Errorf("%v: EnergyRates allocates %v times per call", act, a)
 		}
 	}
+}
+
+// TestGOMAXPROCS: a short integration of the particle system at a width
+// large enough for the kernels to split their work (m = 256, n = 500,
+// d = 32: 8 Mflop per product, above the 4 Mflop threshold) gives
+// the same bits with one thread and with two.
+func TestGOMAXPROCS(t *testing.T) {
+	const m, n, d = 256, 500, 32
+	x, y := make([]float64, n*d), make([]float64, n)
+	for i := range x {
+		x[i] = float64((i*7)%11)/5 - 1
+	}
+	for i := range y {
+		y[i] = float64(i%3) - 1
+	}
+	s, err := kinetic.NewFromConfig(model.TwoLayerConfig{Width: m, Activation: model.Tanh, Scaling: model.MeanField,
+		Outputs: 1, N: n, D: d, X: x, Y: y}, 0.5*m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y0 := make([]float64, s.Dim())
+	for i := range y0 {
+		y0[i] = 0.3 * float64((i*13)%17-8) / 8
+	}
+	reference.GOMAXPROCSIndependent(t, func() []float64 {
+		var out []float64
+		_, err := flow.Sample(s.RHS, y0, s.Grid(4, 4, 0, 0), ode.DP5(), ode.PI{RTol: 1e-8, ATol: 1e-8},
+			func(_ int, _ float64, yk []float64) error {
+				out = append(out[:0], yk...)
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(out, s.FreeEnergy(out))
+	})
 }
