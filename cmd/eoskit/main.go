@@ -15,6 +15,8 @@
 //	eoskit spectrum [-k K] [-bottom] [-tol X] [-method M] [-json] SPEC
 //	                           Hessian eigenvalues at the spec's initial point
 //	eoskit version             the eoskit module version, VCS revision and Go version
+//	eoskit kinetic-limit [-widths LIST] [-seeds N] [-steps N] [-quick] SPEC
+//	                           the particle system's mean-field limit (kinetic.go)
 //
 // Exit status: 0 on success (a run that diverges is a success: it stops
 // cleanly and writes what it recorded), 2 for bad input (a malformed spec,
@@ -94,11 +96,13 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		code, err = c.cmdSpectrum(ctx, args[1:])
 	case "version":
 		err = c.cmdVersion(args[1:])
+	case "kinetic-limit":
+		code, err = cmdKineticLimit(ctx, args[1:], c.stdout, c.stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list, run, spectrum or version; see eoskit help)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run, spectrum, kinetic-limit or version; see eoskit help)", args[0])}
 	}
 	if err != nil {
 		fmt.Fprintf(c.stderr, "eoskit: %s\n", oneLine(err))
@@ -129,7 +133,7 @@ const usage = `eoskit: Edge-of-Stability experiments, verified.
          -json               {"top":[...],"bottom":[...],"residuals":[...],"hvps":N,
                               "norm":X,"method":M,"tol":X,"params":P}
   eoskit version             eoskit's version, VCS revision and Go version
-
+` + kineticLimitUsage + `
 A run writes spec.json, trace.csv, summary.json and plots (PNG, SVG) to DIR.
 Exit status: 0 ok (a diverged run included), 2 bad input, 1 write failure,
 130 interrupted (SIGINT, SIGTERM, SIGHUP: partial results in DIR.interrupted),
