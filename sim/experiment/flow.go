@@ -16,6 +16,8 @@ import (
 	"github.com/eoskit/eoskit/sim/flow"
 	"github.com/eoskit/eoskit/sim/gd"
 	"github.com/eoskit/eoskit/sim/hessian"
+	"github.com/eoskit/eoskit/sim/kinetic"
+	"github.com/eoskit/eoskit/sim/model"
 	"github.com/eoskit/eoskit/sim/ode"
 )
 
@@ -29,10 +31,14 @@ const (
 	// first self-stabilisation loop.
 	FlowCentral  = "central"
 	FlowSelfStab = "self-stabilization"
+	// FlowKinetic is the particle system of the mean-field two-layer
+	// network (kinetic.System): model A written neuron by neuron, in
+	// particle time t̃ = kη/m.
+	FlowKinetic = "kinetic"
 )
 
 // flowKinds lists the flow kinds, for messages.
-var flowKindList = []string{FlowGradient, FlowModelA, FlowModelB, FlowCentral, FlowSelfStab}
+var flowKindList = []string{FlowGradient, FlowModelA, FlowModelB, FlowCentral, FlowSelfStab, FlowKinetic}
 
 // FlowSpec asks for a continuous-time model to be integrated on the GD
 // run's time grid t = kη and written beside it. It is given as a kind name
@@ -104,6 +110,11 @@ type FlowSpec struct {
 	// EigenTol is the central flow's eigensolver tolerance (default 1e-8
 	// up to 300 parameters, where the solve is dense and exact, 1e-6 above).
 	EigenTol float64 `json:"eigen_tol,omitempty" spec:"positive"`
+	// SnapshotEvery is how often (in GD steps) the kinetic flow keeps a
+	// snapshot of every particle, written to kinetic_snapshots/ and drawn
+	// as densities over time (default: a tenth of the run; the start and
+	// the last sample are always kept).
+	SnapshotEvery int `json:"snapshot_every,omitempty" spec:"positive"`
 
 	// stepDefault records that Step was filled in as η/10, so that it
 	// follows η when a -eta override validates the spec again.
@@ -161,6 +172,21 @@ func (l FlowList) validate(s *Spec) error {
 		path := "flow"
 		if len(l) > 1 {
 			path = fmt.Sprintf("flow[%d]", i)
+		}
+		if f.Kind == FlowKinetic {
+			net, ok := s.Model.params.(*twolayerSpec)
+			if !ok || net.Scaling == model.NTK.String() {
+				return specErr(path+".kind", "the kinetic flow needs a two-layer network in mean-field scaling (model kind %q)", s.Model.Kind)
+			}
+			if (f.Step == 0 || f.stepDefault) && (f.Method == "rk4" || f.Method == "euler" || f.Method == "" && !s.Model.params.smooth()) {
+				// η̃/10: the particle step is η/m.
+				f.Step, f.stepDefault = s.GD.Eta/float64(net.Width)/10, true
+			}
+			if f.SnapshotEvery == 0 {
+				f.SnapshotEvery = max(1, s.GD.Steps/10)
+			}
+		} else if f.SnapshotEvery != 0 {
+			return specErr(path+".snapshot_every", "only applies to the kinetic flow")
 		}
 		if err := f.validate(path, s.GD, s.Model.params.smooth()); err != nil {
 			return err
@@ -265,7 +291,7 @@ func (f *FlowSpec) validate(path string, g GDSpec, smooth bool) error {
 		if f.RTol != 0 || f.ATol != 0 {
 			return specErr(path+".rtol", "tolerances only apply to the adaptive methods dp5 and dop853")
 		}
-		if f.Step == 0 || f.stepDefault {
+		if f.Step == 0 || f.stepDefault && f.Kind != FlowKinetic {
 			f.Step, f.stepDefault = g.Eta/10, true
 		}
 		if !(f.Step > 0) {
@@ -320,7 +346,7 @@ func (f *FlowSpec) validateOwnScheme(path string) error {
 // stateDim is the dimension of the flow's state for p parameters.
 func (f *FlowSpec) stateDim(p int) int {
 	switch f.Kind {
-	case FlowModelA:
+	case FlowModelA, FlowKinetic:
 		return 2 * p
 	case FlowModelB:
 		return p * (1 + f.Rank)
@@ -350,6 +376,17 @@ type FlowRow struct {
 	// Central holds the central flow's own quantities (nil for the other
 	// flows).
 	Central *CentralRow
+	// Kinetic holds the kinetic flow's (nil for the other flows).
+	Kinetic *KineticRow
+}
+
+// KineticRow holds the kinetic flow's own quantities at a sample.
+type KineticRow struct {
+	// TParticle is the particle time t̃ = kη/m of the sample (Row.T is
+	// GD's time kη).
+	TParticle float64
+	// DeltaRMS is (∫|δ|²dν)^{1/2}, the fluctuations' root mean square.
+	DeltaRMS float64
 }
 
 // FlowResult is a flow integrated on the GD grid.
@@ -387,6 +424,8 @@ type FlowResult struct {
 	CentralSettings *flow.CentralSettings
 	CentralStats    *flow.CentralStats
 	SelfStab        *SelfStabResult
+	// Snapshots are the kinetic flow's snapshots of every particle.
+	Snapshots []*kinetic.Snapshot
 }
 
 // newFlowModel returns the flow's model on obj (wrapped for counting) and
@@ -407,6 +446,10 @@ func (e *Experiment) newFlowModel(fs *FlowSpec, obj sim.Objective) (flow.Model, 
 		}
 		m := flow.NewModelB(obj, third, eta, fs.Rank, form)
 		return m, m, nil
+	}
+	if fs.Kind == FlowKinetic {
+		sys, err := kinetic.New(obj, eta)
+		return sys, nil, err
 	}
 	return flow.NewGradient(obj), nil, nil
 }
@@ -585,9 +628,24 @@ func (e *Experiment) runFlow(ctx context.Context, fs *FlowSpec, states *gdStates
 	grad := make([]float64, p)
 	_, isGradient := model.(*flow.Gradient)
 	var measureErr error
+	sys, _ := model.(*kinetic.System)
+	nextSnap := 0
 	sample := func(k int, t float64, y []float64) error {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		var kin *KineticRow
+		if sys != nil {
+			// The particle system runs in t̃ = kη/m; its rows carry GD's
+			// time kη like every flow's.
+			kin = &KineticRow{TParticle: t, DeltaRMS: sys.Moments(y).DeltaRMS}
+			t = float64(k) * s.GD.Eta
+			if k >= nextSnap || k == s.GD.Steps {
+				// The first sample at or after each multiple of
+				// snapshot_every, and the last.
+				res.Snapshots = append(res.Snapshots, sys.Snapshot(k, kin.TParticle, y))
+				nextSnap = (k/fs.SnapshotEvery + 1) * fs.SnapshotEvery
+			}
 		}
 		theta := y[:p]
 		loss := e.Objective.Grad(theta, grad)
@@ -596,7 +654,7 @@ func (e *Experiment) runFlow(ctx context.Context, fs *FlowSpec, states *gdStates
 		if !isGradient {
 			pt = model.Observe(y)
 		}
-		row := FlowRow{Row: gd.Row{Step: k, T: t, Loss: pt.Loss, GradNorm: gd.Norm(grad)}, Point: pt}
+		row := FlowRow{Row: gd.Row{Step: k, T: t, Loss: pt.Loss, GradNorm: gd.Norm(grad)}, Point: pt, Kinetic: kin}
 		if se := s.Measure.SharpnessEvery; se > 0 && spectrum != nil && (k%se == 0 || k == s.GD.Steps) {
 			eig, err := spectrum.Top(ctx, e.Objective, theta)
 			switch {
@@ -618,6 +676,9 @@ func (e *Experiment) runFlow(ctx context.Context, fs *FlowSpec, states *gdStates
 	m, c := fs.integrator()
 	grid := flow.Grid{Eta: s.GD.Eta, Steps: s.GD.Steps, Every: s.Measure.TraceEvery, MaxSteps: fs.MaxSteps, Start: fs.StartStep,
 		Also: s.Measure.SharpnessEvery}
+	if sys != nil {
+		grid.Eta = sys.ParticleStep()
+	}
 	// The samples' own evaluations are not part of the flow's cost: count
 	// the right-hand sides only.
 	rhs := func(t float64, y, dy []float64) { model.RHS(t, y, dy) }

@@ -101,9 +101,18 @@ func NewOutput(dir string) (*Output, error) {
 // Dir returns the destination folder.
 func (o *Output) Dir() string { return o.final }
 
-// WriteFile writes one file of the run atomically into the staging folder.
+// WriteFile writes one file of the run atomically into the staging folder;
+// name may name a subfolder ("kinetic_snapshots/step_000100.csv"), which is
+// created.
 func (o *Output) WriteFile(name string, data []byte) error {
-	f, err := os.CreateTemp(o.stage, "."+name+".tmp-")
+	dir, base := filepath.Split(filepath.FromSlash(name))
+	if dir != "" {
+		// A file in a subfolder of the run's folder (kinetic_snapshots/).
+		if err := os.MkdirAll(filepath.Join(o.stage, dir), 0o755); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+	}
+	f, err := os.CreateTemp(filepath.Join(o.stage, dir), "."+base+".tmp-")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}

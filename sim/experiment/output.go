@@ -53,7 +53,9 @@ func (r *Result) TraceCSV() []byte {
 // spectrum is measured, the spectrum columns of trace.csv at θ (the centre
 // of the models' oscillation).
 //
-// The central flow writes, after grad_norm (‖∇E(θ)‖), its own sharpness,
+// The kinetic flow adds t_particle (t̃ = kη/m, the particle system's own
+// time; t is GD's kη) and delta_rms ((∫|δ|²dν)^{1/2}); its free_energy is
+// the macroscopic 𝓕[ν]. The central flow writes, after grad_norm (‖∇E(θ)‖), its own sharpness,
 // trace_sigma (tr Σ), active_dim and grad_norm_sq_pred
 // (‖∇E‖² + 4 tr Σ/η²); its loss is E + tr Σ/η and its amplitude √tr Σ. The
 // self-stabilisation system writes step, t, sharpness (2/η + y), y,
@@ -98,6 +100,12 @@ func (r *Result) FlowCSV(name string) []byte {
 			}
 			for _, c := range spectrumColumns(m) {
 				cols = append(cols, column[FlowRow]{c.name, func(x FlowRow) string { return c.value(x.Row) }})
+			}
+			if f.Spec.Kind == FlowKinetic {
+				cols = append(cols,
+					column[FlowRow]{"t_particle", func(x FlowRow) string { return ftoa(x.Kinetic.TParticle) }},
+					column[FlowRow]{"delta_rms", func(x FlowRow) string { return ftoa(x.Kinetic.DeltaRMS) }},
+				)
 			}
 			return writeCSV(f.Trace, cols)
 		}

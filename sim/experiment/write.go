@@ -3,9 +3,13 @@ package experiment
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/eoskit/eoskit/sim/kinetic"
 )
 
 // Files lists the files a run writes, in the order Write writes them.
@@ -20,6 +24,32 @@ func (r *Result) Files() ([]string, map[string][]byte, error) {
 		name := "flow_" + f.Spec.Name + ".csv"
 		files[name] = r.FlowCSV(f.Spec.Name)
 		names = append(names, name)
+		if len(f.Snapshots) == 0 {
+			continue
+		}
+		// The kinetic flow's particles: one CSV per snapshot, and the
+		// densities of the law over time and its joint histograms.
+		folder := "kinetic_snapshots"
+		if len(r.Flows) > 1 && f.Spec.Name != FlowKinetic {
+			folder += "_" + f.Spec.Name
+		}
+		for _, sn := range f.Snapshots {
+			n := fmt.Sprintf("%s/step_%06d.csv", folder, sn.Step)
+			files[n] = sn.CSV()
+			names = append(names, n)
+		}
+		figs, err := kinetic.Plots(f.Snapshots)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s flow: %w", f.Spec.Name, err)
+		}
+		prefix := ""
+		if f.Spec.Name != FlowKinetic {
+			prefix = f.Spec.Name + "_"
+		}
+		for _, stem := range slices.Sorted(maps.Keys(figs)) {
+			files[prefix+stem+".png"], files[prefix+stem+".svg"] = figs[stem].PNG, figs[stem].SVG
+			names = append(names, prefix+stem+".png", prefix+stem+".svg")
+		}
 	}
 	figs, err := r.Plots()
 	if err != nil {
