@@ -81,7 +81,7 @@ func TestGradientFlowOnQuadratic(t *testing.T) {
 func TestFlowSpecErrors(t *testing.T) {
 	base := strings.Replace(validSpec, `"measure"`, `"flow": FLOW, "measure"`, 1)
 	for _, tc := range []struct{ flow, path string }{
-		{`"central"`, "flow.kind"},
+		{`"rod-flow"`, "flow.kind"},
 		{`{"kind": "gradient", "method": "rk45"}`, "flow.method"},
 		{`{"kind": "gradient", "rtol": -1}`, "flow.rtol"},
 		{`{"kind": "gradient", "method": "rk4", "rtol": 1e-6}`, "flow.rtol"},

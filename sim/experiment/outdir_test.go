@@ -27,9 +27,16 @@ func TestFailedWriteKeepsPreviousResult(t *testing.T) {
 	if err := out.WriteFile("summary.json", []byte("{}")); err != nil {
 		t.Fatal(err)
 	}
-	// A name in a folder that does not exist cannot be written.
-	if err := out.WriteFile(filepath.Join("no-such-folder", "x.csv"), nil); err == nil {
-		t.Fatal("writing into a missing folder succeeded")
+	// A file in a subfolder is written (the folder is created); a file
+	// over that folder cannot be, and the write fails.
+	if err := out.WriteFile("sub/x.csv", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out.stage, "sub", "x.csv")); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.WriteFile("sub", []byte("x")); err == nil {
+		t.Fatal("writing a file over a folder succeeded")
 	}
 	out.Abort()
 	after, err := os.ReadFile(filepath.Join(dir, "summary.json"))
