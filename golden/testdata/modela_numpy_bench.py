@@ -10,7 +10,13 @@ Model A, t = kη, state (θ, a):
     θ̇ = −½[∇E(θ+a) + ∇E(θ−a)],   ȧ = ½[∇E(θ+a) − ∇E(θ−a)] − (2/η)a      (2 gradients per RHS)
 from θ₀ and a₀ = 1e-3·v/|v|, v = SplitMix64(SEED_A0 = 6).normals(p) (Box–Muller, both outputs in order).
 
-Measured, single thread (OMP/OPENBLAS_NUM_THREADS=1 set before NumPy is imported; torch not used):
+Measured, single thread (OMP/OPENBLAS_NUM_THREADS=1 set before NumPy is imported; torch not used), with
+glibc keeping freed memory (MALLOC_MMAP_THRESHOLD_=32 MiB, MALLOC_TRIM_THRESHOLD_=1 GiB, the anchors'
+run_all.sh "malloc" mode; the script re-executes itself with them unless --malloc-asis is given). Without
+them the gradient's 2 MB temporaries are mmap'ed and page-faulted afresh on every call, which costs
+~8× here (measured: 15.4 ms CPU per gradient, 6.8 ms of it in the kernel, against 1.9 ms) until some
+larger free raises glibc's dynamic threshold: in one as-found run RK4 and RK45 paid it and DOP853, whose
+3.5 MB stage array is freed first, did not, which makes the variants incomparable.
   * one gradient, one model-A RHS, one GD step (gradient + in-place update): seconds per call, the three
     measured interleaved in ROUNDS rounds (median), in wall time (common.bench) and in process CPU time
     (cpu_ prefix; one thread, so CPU time is robust to other processes' load, which wall time is not on
@@ -28,14 +34,19 @@ comparable with w1_gd_step.py's NumPy GD step.
 
 Output: one line `name value unit` per figure (common.emit), '#' lines are comments.
 
-usage: /usr/bin/python3 modela_numpy_bench.py /path/to/shared/anchors [--quick]
+usage: /usr/bin/python3 modela_numpy_bench.py /path/to/shared/anchors [--quick] [--malloc-asis]
   --quick: T = 20η instead of 200η (smoke run). The script sets OMP/OPENBLAS_NUM_THREADS=1 itself.
+  --malloc-asis: keep glibc's malloc settings as found (see above).
 """
 import os
 import sys
 
 os.environ["OMP_NUM_THREADS"] = "1"       # before NumPy is imported
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
+MALLOC = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824"}
+if "--malloc-asis" not in sys.argv[2:] and any(os.environ.get(k) != v for k, v in MALLOC.items()):
+    os.environ.update(MALLOC)             # glibc reads these at process start: re-execute
+    os.execv(sys.executable, [sys.executable] + sys.argv)
 sys.dont_write_bytecode = True
 sys.path.insert(0, sys.argv[1])
 import time  # noqa: E402
@@ -75,7 +86,7 @@ def main():
     steps = 20 if quick else 200
     P = "modela"
     mon = C.CpuMonitor()
-    C.emit_env(P, "1")
+    C.emit_env(P, "1")   # records OPENBLAS_*, OMP_* and the MALLOC_* settings in force
     cfg, core, nth = C.openblas_info()
     C.emit(P + ".openblas.core", core)
     C.emit(P + ".openblas.threads", nth)
