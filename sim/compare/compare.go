@@ -99,8 +99,8 @@ func RelErrors(ref, pred []float64) ErrorStats {
 	return ErrorStats{Median: median(e), P90: e[int(math.Ceil(0.9*float64(len(e))))-1], Max: e[len(e)-1], N: len(e)}
 }
 
-// medianAbs is the median of the finite |x_i| (0 when there is none).
-func medianAbs(x []float64) float64 {
+// MedianAbs is the median of the finite |x_i| (0 when there is none).
+func MedianAbs(x []float64) float64 {
 	var a []float64
 	for _, v := range x {
 		if finite(v) {
@@ -226,7 +226,7 @@ func Compare(gd, flow Observed, s Settings) (Report, error) {
 	}
 	sp := s.Spikes
 	if sp.MinHeight == 0 {
-		sp.MinHeight = 1e-3 * medianAbs(pick(gd.LossAvg, idx))
+		sp.MinHeight = 1e-3 * MedianAbs(pick(gd.LossAvg, idx))
 	}
 	// GD's spikes are detected on its whole run (so that the baseline
 	// near the window's edges sees both sides) and kept where their peak

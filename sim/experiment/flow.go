@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/eoskit/eoskit/sim"
@@ -581,7 +582,7 @@ func (e *Experiment) initialState(ctx context.Context, fs *FlowSpec, states *gdS
 		mat.Col(col, j, u)
 		for i := 0; i < j; i++ {
 			q := y[p*(1+i) : p*(2+i)]
-			c := floats(col, q) / floats(q, q)
+			c := floats.Dot(col, q) / floats.Dot(q, q)
 			for l := range col {
 				col[l] -= c * q[l]
 			}
@@ -592,15 +593,6 @@ func (e *Experiment) initialState(ctx context.Context, fs *FlowSpec, states *gdS
 		}
 	}
 	return y, nil
-}
-
-// floats returns xᵀy.
-func floats(x, y []float64) float64 {
-	var s float64
-	for i, v := range x {
-		s += v * y[i]
-	}
-	return s
 }
 
 // runFlow integrates one flow of the spec and samples it like the GD

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/eoskit/eoskit/sim"
@@ -238,20 +237,7 @@ func (r *Result) Cancelled() bool {
 
 // spikeFloor is the smallest spike height counted on GD's run: 10⁻³ of its
 // median time-averaged loss (as compare.Compare sets it).
-func spikeFloor(o compare.Observed) float64 {
-	var v []float64
-	for _, x := range o.LossAvg {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			v = append(v, math.Abs(x))
-		}
-	}
-	if len(v) == 0 {
-		return 0
-	}
-	slices.Sort(v)
-	n := len(v)
-	return 1e-3 * 0.5 * (v[(n-1)/2] + v[n/2])
-}
+func spikeFloor(o compare.Observed) float64 { return 1e-3 * compare.MedianAbs(o.LossAvg) }
 
 // nullable turns NaN into a JSON null.
 func nullable(x float64) *float64 {

@@ -436,7 +436,7 @@ func (c *Central) refresh(theta []float64) error {
 	m := sdcp.Pairs(k)
 	for a := range m {
 		for b := a; b < m; b++ {
-			v := cdot(c.g[a*p:(a+1)*p], c.g[b*p:(b+1)*p])
+			v := dot(c.g[a*p:(a+1)*p], c.g[b*p:(b+1)*p])
 			c.gram[a*m+b], c.gram[b*m+a] = v, v
 		}
 	}
@@ -458,7 +458,7 @@ func (c *Central) mapWarmStart() {
 	k, ko, p := c.k, c.kOld, c.p
 	for i := range k {
 		for j := range ko {
-			c.ov[i*ko+j] = cdot(c.u[i*p:(i+1)*p], c.uOld[j*p:(j+1)*p])
+			c.ov[i*ko+j] = dot(c.u[i*p:(i+1)*p], c.uOld[j*p:(j+1)*p])
 		}
 	}
 	for i := range k {
@@ -497,9 +497,9 @@ func (c *Central) direction(theta, dtheta []float64) error {
 			ga := c.g[a*p : (a+1)*p]
 			av := c.aRef[i*k+j]
 			if !c.fresh {
-				av -= c.eta * cdot(ga, c.delta)
+				av -= c.eta * dot(ga, c.delta)
 			}
-			cv := cdot(ga, c.grad)
+			cv := dot(ga, c.grad)
 			a0[i*k+j], a0[j*k+i] = av, av
 			cm[i*k+j], cm[j*k+i] = cv, cv
 		}
@@ -580,7 +580,7 @@ func (c *Central) sample(s *CentralSample, step int, theta []float64) {
 	for i := range k {
 		tr += c.x[i*k+i]
 	}
-	gn := cdot(c.grad, c.grad)
+	gn := dot(c.grad, c.grad)
 	sharp := c.vals[0]
 	if !c.fresh && k > 0 {
 		// λ_max of (2I − A)/η over the candidates, from the propagated A.
@@ -810,15 +810,6 @@ func (c *Central) sampleODE(ctx context.Context, theta0 []float64, grid Grid, fn
 		return out, c.rhsErr
 	}
 	return out, err
-}
-
-// cdot returns a·b.
-func cdot(a, b []float64) float64 {
-	var s float64
-	for i, v := range a {
-		s += v * b[i]
-	}
-	return s
 }
 
 // caxpy adds alpha·x to y.

@@ -93,7 +93,7 @@ func SelfStabAt(obj sim.Objective, theta []float64, eta float64, est hessian.Est
 	obj.Grad(theta, g)
 	s := res.Top.Values[0]
 	return SelfStabOnset{
-		SelfStab:  SelfStab{Alpha: -cdot(g, gs), Beta: cdot(gs, gs), Eta: eta},
+		SelfStab:  SelfStab{Alpha: -dot(g, gs), Beta: dot(gs, gs), Eta: eta},
 		Sharpness: s, Y: s - 2/eta, U: u,
 	}, nil
 }
