@@ -350,7 +350,7 @@ func (c *cli) cmdRun(ctx context.Context, args []string) (int, error) {
 		return exitFailure, err
 	}
 	res.Report(c.stdout)
-	fmt.Fprintf(c.stdout, "  wrote %s/: %s\n", written, strings.Join(names, ", "))
+	fmt.Fprintf(c.stdout, "  wrote %s/: %s\n", written, strings.Join(folded(names), ", "))
 	if res.Cancelled() {
 		msg := "interrupted"
 		if sig := stoppedBy(ctx); sig != nil {
@@ -385,4 +385,29 @@ func withSource(spec *experiment.Spec, err error) error {
 		return fmt.Errorf("spec %s: %w", src, err)
 	}
 	return err
+}
+
+// folded lists the files of a run with each subfolder's files counted on
+// one entry ("kinetic_snapshots/ (11 files)"), in the order of first
+// appearance.
+func folded(names []string) []string {
+	var out []string
+	count := map[string]int{}
+	for _, n := range names {
+		dir, _, ok := strings.Cut(n, "/")
+		if !ok {
+			out = append(out, n)
+			continue
+		}
+		if count[dir] == 0 {
+			out = append(out, dir+"/")
+		}
+		count[dir]++
+	}
+	for i, n := range out {
+		if dir, ok := strings.CutSuffix(n, "/"); ok {
+			out[i] = fmt.Sprintf("%s/ (%s)", dir, experiment.Plural(count[dir], "file"))
+		}
+	}
+	return out
 }

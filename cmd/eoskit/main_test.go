@@ -370,3 +370,11 @@ func TestFileDataSpecRerun(t *testing.T) {
 		t.Errorf("the re-run's trace differs")
 	}
 }
+
+// TestFolded: the report lists a subfolder's files as one entry.
+func TestFolded(t *testing.T) {
+	got := strings.Join(folded([]string{"spec.json", "k/a.csv", "trace.csv", "k/b.csv", "one/x"}), ", ")
+	if want := "spec.json, k/ (2 files), trace.csv, one/ (1 file)"; got != want {
+		t.Fatalf("folded: %q, want %q", got, want)
+	}
+}
